@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * Test interface of the mock SVA IOMMU driver (mock_iommu.ko).
+ *
+ * The module registers mock IOMMU instances and devices whose iommu_ops
+ * drive the kernel's real SVA core. User space creates a topology, binds
+ * its own mm through the core and reads back what the core did. Everything
+ * goes through one ioctl carrying a &struct mock_iommu_cmd, in the manner
+ * of iommufd's IOMMU_TEST_CMD.
+ *
+ * Conventions:
+ * - Objects (instances, devices, bonds) live in a table owned by the open
+ *   file; their ids start at 1 and are meaningless on another file.
+ *   Closing the file unbinds every bond and destroys every device and
+ *   instance it created.
+ * - Domain and handle ids are global, start at 1 and are never reused
+ *   while the module is loaded, so equal ids mean the same kernel object.
+ *   No kernel pointer is ever exposed.
+ * - Reserved fields and unused flag bits must be zero (-EINVAL).
+ * - @size is sizeof(struct mock_iommu_cmd) as the caller knows it: smaller
+ *   than what the op needs is -EINVAL, larger with a non-zero tail the
+ *   kernel does not know is -E2BIG. An unknown @op is -EOPNOTSUPP.
+ * - A failed command changes nothing.
+ */
+#ifndef _UAPI_MOCK_IOMMU_H
+#define _UAPI_MOCK_IOMMU_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+/* The misc device, mode 0600: /dev/mock_iommu */
+#define MOCK_IOMMU_DEVICE_NAME	"mock_iommu"
+
+/* mm_get_enqcmd_pasid() of an mm without a PASID */
+#define MOCK_IOMMU_PASID_INVALID	(~0U)
+
+/* Number of invalidation ranges kept per domain (a ring, newest last) */
+#define MOCK_IOMMU_INVAL_RECORDS	8
+
+/**
+ * enum mock_iommu_op - the operations of MOCK_IOMMU_CMD
+ * @MOCK_IOMMU_OP_INSTANCE_CREATE: register a mock IOMMU instance
+ * @MOCK_IOMMU_OP_DEVICE_CREATE: create a device behind an instance
+ * @MOCK_IOMMU_OP_DESTROY: destroy the object @id: an instance (-EBUSY while
+ *	it has devices), a device (-EBUSY while it has bonds), or a bond
+ *	(unbinds it through iommu_sva_unbind_device())
+ * @MOCK_IOMMU_OP_BIND: iommu_sva_bind_device() of device @id to the
+ *	caller's mm; on success a new bond object holds the reference
+ * @MOCK_IOMMU_OP_BOND_INFO: what bond @id holds now
+ * @MOCK_IOMMU_OP_PASID_INFO: which domain device @id has at a PASID
+ * @MOCK_IOMMU_OP_DOMAIN_INFO: state of a live SVA domain
+ * @MOCK_IOMMU_OP_MM_INFO: the PASID and SVA domains of the caller's mm
+ * @MOCK_IOMMU_OP_COUNTERS: event counters, module-wide or of instance @id
+ * @MOCK_IOMMU_OP_FAULT_INJECT: make upcoming driver callbacks fail
+ * @MOCK_IOMMU_OP_INVALIDATIONS: mmu-notifier records of a live SVA domain
+ */
+enum mock_iommu_op {
+	MOCK_IOMMU_OP_INSTANCE_CREATE = 1,
+	MOCK_IOMMU_OP_DEVICE_CREATE,
+	MOCK_IOMMU_OP_DESTROY,
+	MOCK_IOMMU_OP_BIND,
+	MOCK_IOMMU_OP_BOND_INFO,
+	MOCK_IOMMU_OP_PASID_INFO,
+	MOCK_IOMMU_OP_DOMAIN_INFO,
+	MOCK_IOMMU_OP_MM_INFO,
+	MOCK_IOMMU_OP_COUNTERS,
+	MOCK_IOMMU_OP_FAULT_INJECT,
+	MOCK_IOMMU_OP_INVALIDATIONS,
+};
+
+/**
+ * enum mock_iommu_instance_flags - flags of @instance_create
+ * @MOCK_IOMMU_INSTANCE_NO_SVA: the instance refuses SVA domain allocation
+ *	with -EOPNOTSUPP, like an IOMMU without SVA support
+ */
+enum mock_iommu_instance_flags {
+	MOCK_IOMMU_INSTANCE_NO_SVA = 1 << 0,
+};
+
+/**
+ * struct mock_iommu_instance_create - MOCK_IOMMU_OP_INSTANCE_CREATE
+ * @max_pasids: iommu_device.max_pasids; 0 takes the module parameter
+ *	default_max_pasids
+ * @flags: &enum mock_iommu_instance_flags
+ * @out_instance_id: id of the new instance
+ * @__reserved: must be 0
+ */
+struct mock_iommu_instance_create {
+	__u32 max_pasids;
+	__u32 flags;
+	__u32 out_instance_id;
+	__u32 __reserved;
+};
+
+/**
+ * struct mock_iommu_device_create - MOCK_IOMMU_OP_DEVICE_CREATE
+ * @instance_id: the instance the device sits behind
+ * @pasid_bits: the device's "pasid-num-bits"; 0 makes a device without
+ *	PASID support. At most 20.
+ * @group_with: 0 gives the device an IOMMU group of its own; a device id
+ *	(of the same instance) puts it in that device's group
+ * @__reserved: must be 0
+ * @out_device_id: id of the new device
+ * @out_max_pasids: the core's dev->iommu->max_pasids, that is
+ *	min(1 << @pasid_bits, instance max_pasids)
+ * @out_group_id: iommu_group_id() of the device's group
+ * @out_instance_id: echo of @instance_id
+ */
+struct mock_iommu_device_create {
+	__u32 instance_id;
+	__u32 pasid_bits;
+	__u32 group_with;
+	__u32 __reserved;
+	__u32 out_device_id;
+	__u32 out_max_pasids;
+	__u32 out_group_id;
+	__u32 out_instance_id;
+};
+
+/**
+ * struct mock_iommu_sva_info - a bond, as MOCK_IOMMU_OP_BIND and
+ * MOCK_IOMMU_OP_BOND_INFO report it
+ * @bond_id: the bond object
+ * @device_id: the device it binds
+ * @pasid: iommu_sva_get_pasid() of the handle
+ * @handle_id: identity of the struct iommu_sva handle
+ * @handle_users: the handle's reference count (binds not yet unbound)
+ * @domain_id: identity of the SVA domain behind the handle
+ * @domain_users: the core's domain->users (attached (device, PASID) pairs
+ *	counted by the core)
+ * @__reserved: 0
+ */
+struct mock_iommu_sva_info {
+	__u32 bond_id;
+	__u32 device_id;
+	__u32 pasid;
+	__u32 handle_id;
+	__u32 handle_users;
+	__u32 domain_id;
+	__u32 domain_users;
+	__u32 __reserved;
+};
+
+/**
+ * struct mock_iommu_pasid_info - MOCK_IOMMU_OP_PASID_INFO
+ * @pasid: the PASID to look up on device @id
+ * @__reserved: must be 0
+ * @out_domain_id: the SVA domain the driver has installed at @pasid, as
+ *	seen by the mock's PASID table; 0 when none
+ * @out_attached: number of PASIDs the device has a domain installed at
+ */
+struct mock_iommu_pasid_info {
+	__u32 pasid;
+	__u32 __reserved;
+	__u32 out_domain_id;
+	__u32 out_attached;
+};
+
+/**
+ * enum mock_iommu_domain_flags - out_flags of @domain_info
+ * @MOCK_IOMMU_DOMAIN_CURRENT_MM: the domain serves the caller's mm
+ * @MOCK_IOMMU_DOMAIN_MM_RELEASED: the domain's mmu notifier saw the mm's
+ *	release (the mm exited while the domain was alive)
+ */
+enum mock_iommu_domain_flags {
+	MOCK_IOMMU_DOMAIN_CURRENT_MM = 1 << 0,
+	MOCK_IOMMU_DOMAIN_MM_RELEASED = 1 << 1,
+};
+
+/**
+ * struct mock_iommu_domain_info - MOCK_IOMMU_OP_DOMAIN_INFO
+ * @domain_id: a live SVA domain; -ENOENT once freed
+ * @__reserved: must be 0
+ * @out_instance_id: global number of the instance that allocated it (see
+ *	@out_instance_id of &struct mock_iommu_counters)
+ * @out_users: the core's domain->users
+ * @out_attached: (device, PASID) pairs the driver has it installed at
+ * @out_pasid: the PASID of the mm it serves
+ * @out_flags: &enum mock_iommu_domain_flags
+ * @out_invalidations: mmu-notifier invalidations seen so far
+ */
+struct mock_iommu_domain_info {
+	__u32 domain_id;
+	__u32 __reserved;
+	__u32 out_instance_id;
+	__u32 out_users;
+	__u32 out_attached;
+	__u32 out_pasid;
+	__u32 out_flags;
+	__u32 out_invalidations;
+};
+
+/**
+ * struct mock_iommu_mm_info - MOCK_IOMMU_OP_MM_INFO, about the caller's mm
+ * @out_pasid: mm_get_enqcmd_pasid(), %MOCK_IOMMU_PASID_INVALID if none
+ * @out_domains: live mock SVA domains that serve this mm
+ */
+struct mock_iommu_mm_info {
+	__u32 out_pasid;
+	__u32 out_domains;
+};
+
+/**
+ * struct mock_iommu_counters - MOCK_IOMMU_OP_COUNTERS
+ *
+ * With @id 0 the counters are module-wide, since load; with an instance id
+ * of the calling file they count that instance's events only. Counters
+ * only grow, except the *_alive ones.
+ *
+ * @out_instance_id: global number of the instance (0 module-wide)
+ * @domains_allocated: successful SVA domain allocations
+ * @domains_freed: SVA domains freed by the core
+ * @domains_alive: allocated minus freed
+ * @alloc_calls: domain_alloc_sva() calls, failed ones included
+ * @attach_calls: set_dev_pasid() calls with an SVA domain
+ * @attach_failed: of those, the ones that failed
+ * @detach_calls: PASIDs reset to the blocked domain
+ * @bonds_alive: bonds held through this interface
+ * @handles_alive: distinct iommu_sva handles those bonds hold
+ * @devices_probed: probe_device() calls that accepted a mock device
+ * @devices_released: release_device() calls
+ * @faults_injected: callbacks failed by MOCK_IOMMU_OP_FAULT_INJECT
+ * @mm_releases: mmu-notifier release callbacks of live domains
+ * @__reserved: 0
+ */
+struct mock_iommu_counters {
+	__u32 out_instance_id;
+	__u32 __reserved;
+	__aligned_u64 domains_allocated;
+	__aligned_u64 domains_freed;
+	__aligned_u64 domains_alive;
+	__aligned_u64 alloc_calls;
+	__aligned_u64 attach_calls;
+	__aligned_u64 attach_failed;
+	__aligned_u64 detach_calls;
+	__aligned_u64 bonds_alive;
+	__aligned_u64 handles_alive;
+	__aligned_u64 devices_probed;
+	__aligned_u64 devices_released;
+	__aligned_u64 faults_injected;
+	__aligned_u64 mm_releases;
+};
+
+/**
+ * enum mock_iommu_fault_site - where MOCK_IOMMU_OP_FAULT_INJECT strikes
+ * @MOCK_IOMMU_FAULT_DOMAIN_ALLOC: domain_alloc_sva()
+ * @MOCK_IOMMU_FAULT_SET_DEV_PASID: set_dev_pasid() of an SVA domain
+ */
+enum mock_iommu_fault_site {
+	MOCK_IOMMU_FAULT_DOMAIN_ALLOC = 1,
+	MOCK_IOMMU_FAULT_SET_DEV_PASID,
+};
+
+/**
+ * struct mock_iommu_fault_inject - MOCK_IOMMU_OP_FAULT_INJECT
+ * @site: &enum mock_iommu_fault_site
+ * @target_id: 0 for any device, else a device or instance id of the
+ *	calling file; only callbacks for it fail
+ * @count: how many upcoming callbacks fail; 0 disarms the site
+ * @error: positive errno they fail with (1..4095)
+ *
+ * One injection per site is armed at a time; arming replaces the previous
+ * one. Closing the file that armed it disarms it.
+ */
+struct mock_iommu_fault_inject {
+	__u32 site;
+	__u32 target_id;
+	__u32 count;
+	__u32 error;
+};
+
+/**
+ * struct mock_iommu_inval_range - one recorded invalidation
+ * @start: first byte
+ * @end: one past the last byte
+ */
+struct mock_iommu_inval_range {
+	__aligned_u64 start;
+	__aligned_u64 end;
+};
+
+/**
+ * struct mock_iommu_invalidations - MOCK_IOMMU_OP_INVALIDATIONS
+ * @domain_id: a live SVA domain
+ * @__reserved: must be 0
+ * @out_count: invalidations seen since the domain was allocated
+ * @out_nr_records: valid entries in @out_records (the last ones seen)
+ * @out_releases: mm release callbacks seen
+ * @out_records: the last min(@out_count, %MOCK_IOMMU_INVAL_RECORDS)
+ *	ranges, oldest first
+ */
+struct mock_iommu_invalidations {
+	__u32 domain_id;
+	__u32 __reserved;
+	__u32 out_count;
+	__u32 out_nr_records;
+	__u32 out_releases;
+	__u32 __reserved2;
+	struct mock_iommu_inval_range out_records[MOCK_IOMMU_INVAL_RECORDS];
+};
+
+/**
+ * struct mock_iommu_cmd - argument of MOCK_IOMMU_CMD
+ * @size: sizeof(struct mock_iommu_cmd) as the caller knows it
+ * @op: &enum mock_iommu_op
+ * @id: the object the op acts on, where it takes one; else 0
+ * @__reserved: must be 0
+ * @instance_create: MOCK_IOMMU_OP_INSTANCE_CREATE
+ * @device_create: MOCK_IOMMU_OP_DEVICE_CREATE
+ * @sva: MOCK_IOMMU_OP_BIND and MOCK_IOMMU_OP_BOND_INFO (all output)
+ * @pasid_info: MOCK_IOMMU_OP_PASID_INFO
+ * @domain_info: MOCK_IOMMU_OP_DOMAIN_INFO
+ * @mm_info: MOCK_IOMMU_OP_MM_INFO
+ * @counters: MOCK_IOMMU_OP_COUNTERS
+ * @fault_inject: MOCK_IOMMU_OP_FAULT_INJECT
+ * @invalidations: MOCK_IOMMU_OP_INVALIDATIONS
+ * @last: marks the end of the structure, for size checks
+ */
+struct mock_iommu_cmd {
+	__u32 size;
+	__u32 op;
+	__u32 id;
+	__u32 __reserved;
+	union {
+		struct mock_iommu_instance_create instance_create;
+		struct mock_iommu_device_create device_create;
+		struct mock_iommu_sva_info sva;
+		struct mock_iommu_pasid_info pasid_info;
+		struct mock_iommu_domain_info domain_info;
+		struct mock_iommu_mm_info mm_info;
+		struct mock_iommu_counters counters;
+		struct mock_iommu_fault_inject fault_inject;
+		struct mock_iommu_invalidations invalidations;
+	};
+	__u32 last;
+};
+
+#define MOCK_IOMMU_TYPE	'M'
+#define MOCK_IOMMU_CMD	_IO(MOCK_IOMMU_TYPE, 0x40)
+
+#endif /* _UAPI_MOCK_IOMMU_H */
