@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Prints what a kselftest_harness program prints: three cases, one skipped. */
+#include <stdio.h>
+#include <sys/stat.h>
+
+int main(void)
+{
+	struct stat st;
+
+	printf("TAP version 13\n1..3\n");
+	printf("# Starting 3 tests from 1 test cases.\n");
+	printf("#  RUN           global.proc_mounted ...\n");
+	printf("%sok 1 global.proc_mounted\n", stat("/proc/self", &st) ? "not " : "");
+	printf("#  RUN           global.debugfs_mounted ...\n");
+	printf("%sok 2 global.debugfs_mounted\n", stat("/sys/kernel/debug/kmemleak", &st) ? "not " : "");
+	printf("#  RUN           global.optional ...\n");
+	printf("ok 3 global.optional # SKIP nothing optional here\n");
+	printf("# PASSED: 3 / 3 tests passed.\n");
+	printf("# Totals: pass:2 fail:0 xfail:0 xpass:0 skip:1 error:0\n");
+	return 0;
+}
