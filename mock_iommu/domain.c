@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SVA domains of the mock IOMMU: allocation, the per-device PASID tables
+ * that set_dev_pasid() fills, the mmu notifier that records what the core
+ * and the mm tell a domain, counters and fault injection.
+ *
+ * The core calls domain_alloc_sva(), set_dev_pasid() and free under its
+ * iommu_sva_lock, set_dev_pasid() also under group->mutex.
+ */
+#include <linux/err.h>
+#include <linux/mmu_context.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include "mock_iommu.h"
+
+/*
+ * Protects mock_domains, every device's PASID table and the attached
+ * counts. Taken inside group->mutex and iommu_sva_lock; never held across
+ * a call into the core, mmu_notifier_(un)register or user memory access.
+ */
+DEFINE_MUTEX(mock_lock);
+
+/* domain id -> struct mock_domain of every live SVA domain */
+static DEFINE_XARRAY(mock_domains);
+/* Last domain id handed out; ids are never reused while loaded */
+static u32 mock_last_domain_id;
+
+struct mock_counters mock_global_counters;
+
+void mock_counters_read(struct mock_counters *src,
+			struct mock_iommu_counters *dst)
+{
+	dst->domains_allocated = atomic64_read(&src->c[MOCK_CNT_DOMAINS_ALLOCATED]);
+	dst->domains_freed = atomic64_read(&src->c[MOCK_CNT_DOMAINS_FREED]);
+	dst->domains_alive = atomic64_read(&src->c[MOCK_CNT_DOMAINS_ALIVE]);
+	dst->alloc_calls = atomic64_read(&src->c[MOCK_CNT_ALLOC_CALLS]);
+	dst->attach_calls = atomic64_read(&src->c[MOCK_CNT_ATTACH_CALLS]);
+	dst->attach_failed = atomic64_read(&src->c[MOCK_CNT_ATTACH_FAILED]);
+	dst->detach_calls = atomic64_read(&src->c[MOCK_CNT_DETACH_CALLS]);
+	dst->bonds_alive = atomic64_read(&src->c[MOCK_CNT_BONDS_ALIVE]);
+	dst->handles_alive = atomic64_read(&src->c[MOCK_CNT_HANDLES_ALIVE]);
+	dst->devices_probed = atomic64_read(&src->c[MOCK_CNT_DEVICES_PROBED]);
+	dst->devices_released = atomic64_read(&src->c[MOCK_CNT_DEVICES_RELEASED]);
+	dst->faults_injected = atomic64_read(&src->c[MOCK_CNT_FAULTS_INJECTED]);
+	dst->mm_releases = atomic64_read(&src->c[MOCK_CNT_MM_RELEASES]);
+}
+
+/*
+ * Fault injection. A target is remembered by the never reused serial of a
+ * device or an instance, so a destroyed target can never match a new
+ * object allocated at the same address.
+ */
+struct mock_fault {
+	struct mock_file *owner;	/* compared, never dereferenced */
+	u64 dev_serial;
+	u64 inst_serial;
+	u32 count;
+	int error;
+};
+
+static DEFINE_SPINLOCK(mock_fault_lock);
+static struct mock_fault mock_faults[MOCK_IOMMU_FAULT_SET_DEV_PASID + 1];
+
+int mock_fault_arm(struct mock_file *mf,
+		   const struct mock_iommu_fault_inject *fi)
+{
+	struct mock_fault f = { .owner = mf, .count = fi->count };
+	struct mock_obj *obj;
+
+	if (fi->site != MOCK_IOMMU_FAULT_DOMAIN_ALLOC &&
+	    fi->site != MOCK_IOMMU_FAULT_SET_DEV_PASID)
+		return -EINVAL;
+	if (fi->error > MAX_ERRNO || (fi->count && !fi->error))
+		return -EINVAL;
+	f.error = fi->error;
+
+	if (fi->target_id) {
+		obj = mock_obj_get(mf, fi->target_id, 0);
+		if (!obj || obj->type == MOCK_OBJ_BOND)
+			return -ENOENT;
+		if (obj->type == MOCK_OBJ_DEVICE)
+			f.dev_serial = container_of(obj, struct mock_dev,
+						    obj)->serial;
+		else
+			f.inst_serial = container_of(obj, struct mock_instance,
+						     obj)->serial;
+	}
+	if (!f.count)
+		f = (struct mock_fault){};
+
+	spin_lock(&mock_fault_lock);
+	mock_faults[fi->site] = f;
+	spin_unlock(&mock_fault_lock);
+	return 0;
+}
+
+void mock_fault_disarm_file(struct mock_file *mf)
+{
+	int i;
+
+	spin_lock(&mock_fault_lock);
+	for (i = 0; i < ARRAY_SIZE(mock_faults); i++)
+		if (mock_faults[i].owner == mf)
+			mock_faults[i] = (struct mock_fault){};
+	spin_unlock(&mock_fault_lock);
+}
+
+/* Returns the negative errno to fail the callback with, or 0. */
+static int mock_fault_check(enum mock_iommu_fault_site site,
+			    struct mock_dev *mdev)
+{
+	struct mock_fault *f = &mock_faults[site];
+	int rc = 0;
+
+	spin_lock(&mock_fault_lock);
+	if (f->count && (!f->dev_serial || f->dev_serial == mdev->serial) &&
+	    (!f->inst_serial || f->inst_serial == mdev->inst->serial)) {
+		rc = -f->error;
+		if (!--f->count)
+			*f = (struct mock_fault){};
+	}
+	spin_unlock(&mock_fault_lock);
+	if (rc)
+		mock_count(mdev->inst, MOCK_CNT_FAULTS_INJECTED, 1);
+	return rc;
+}
+
+static void mock_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+	struct mock_domain *md = container_of(mn, struct mock_domain, notifier);
+	bool exited;
+	unsigned long flags;
+
+	spin_lock_irqsave(&md->lock, flags);
+	md->nr_releases++;
+	/* mmu_notifier_unregister() from our free also calls release */
+	exited = !md->freeing;
+	if (exited)
+		md->released = true;
+	spin_unlock_irqrestore(&md->lock, flags);
+	if (exited)
+		mock_count(md->inst, MOCK_CNT_MM_RELEASES, 1);
+}
+
+static void mock_mn_invalidate(struct mmu_notifier *mn, struct mm_struct *mm,
+			       unsigned long start, unsigned long end)
+{
+	struct mock_domain *md = container_of(mn, struct mock_domain, notifier);
+	unsigned long flags;
+
+	/* May run in atomic context, under the page table lock */
+	spin_lock_irqsave(&md->lock, flags);
+	md->inval[md->nr_inval % MOCK_IOMMU_INVAL_RECORDS] =
+		(struct mock_iommu_inval_range){ .start = start, .end = end };
+	md->nr_inval++;
+	spin_unlock_irqrestore(&md->lock, flags);
+}
+
+static const struct mmu_notifier_ops mock_mn_ops = {
+	.release = mock_mn_release,
+	.arch_invalidate_secondary_tlbs = mock_mn_invalidate,
+};
+
+struct iommu_domain *mock_domain_alloc_sva(struct device *dev,
+					   struct mm_struct *mm)
+{
+	struct mock_dev *mdev = dev_iommu_priv_get(dev);
+	struct mock_instance *inst = mdev->inst;
+	struct mock_domain *md;
+	int rc;
+
+	mock_count(inst, MOCK_CNT_ALLOC_CALLS, 1);
+	rc = mock_fault_check(MOCK_IOMMU_FAULT_DOMAIN_ALLOC, mdev);
+	if (rc)
+		return ERR_PTR(rc);
+	if (inst->flags & MOCK_IOMMU_INSTANCE_NO_SVA)
+		return ERR_PTR(-EOPNOTSUPP);
+
+	md = kzalloc(sizeof(*md), GFP_KERNEL);
+	if (!md)
+		return ERR_PTR(-ENOMEM);
+	md->domain.ops = &mock_sva_domain_ops;
+	md->inst = inst;
+	md->mm = mm;
+	spin_lock_init(&md->lock);
+
+	/* Like a real SVA driver: hear about the mm's TLB flushes and exit */
+	md->notifier.ops = &mock_mn_ops;
+	rc = mmu_notifier_register(&md->notifier, mm);
+	if (rc)
+		goto err_free;
+
+	mutex_lock(&mock_lock);
+	md->id = ++mock_last_domain_id;
+	rc = xa_insert(&mock_domains, md->id, md, GFP_KERNEL);
+	mutex_unlock(&mock_lock);
+	if (rc)
+		goto err_unregister;
+
+	mock_count(inst, MOCK_CNT_DOMAINS_ALLOCATED, 1);
+	mock_count(inst, MOCK_CNT_DOMAINS_ALIVE, 1);
+	return &md->domain;
+
+err_unregister:
+	md->freeing = true;
+	mmu_notifier_unregister(&md->notifier, mm);
+err_free:
+	kfree(md);
+	return ERR_PTR(rc);
+}
+
+static void mock_sva_domain_free(struct iommu_domain *domain)
+{
+	struct mock_domain *md = to_mock_domain(domain);
+	struct mock_instance *inst = md->inst;
+
+	mutex_lock(&mock_lock);
+	WARN_ON(md->attached);
+	xa_erase(&mock_domains, md->id);
+	mutex_unlock(&mock_lock);
+
+	spin_lock_irq(&md->lock);
+	md->freeing = true;
+	spin_unlock_irq(&md->lock);
+	/*
+	 * The core already dropped its mmgrab, but the notifier holds its own
+	 * until this returns, and no callback runs after it.
+	 */
+	mmu_notifier_unregister(&md->notifier, md->mm);
+
+	kfree(md);
+	mock_count(inst, MOCK_CNT_DOMAINS_FREED, 1);
+	mock_count(inst, MOCK_CNT_DOMAINS_ALIVE, -1);
+}
+
+/* Point @pasid of @mdev at @md (NULL: clear it). Under mock_lock. */
+static int mock_pasid_set(struct mock_dev *mdev, ioasid_t pasid,
+			  struct mock_domain *md)
+{
+	struct mock_domain *prev;
+
+	lockdep_assert_held(&mock_lock);
+	if (md)
+		prev = xa_store(&mdev->pasids, pasid, md, GFP_KERNEL);
+	else
+		prev = xa_erase(&mdev->pasids, pasid);
+	if (xa_is_err(prev))
+		return xa_err(prev);
+	if (prev) {
+		prev->attached--;
+		mdev->nr_attached--;
+	}
+	if (md) {
+		md->attached++;
+		mdev->nr_attached++;
+	}
+	return 0;
+}
+
+static int mock_sva_set_dev_pasid(struct iommu_domain *domain,
+				  struct device *dev, ioasid_t pasid,
+				  struct iommu_domain *old)
+{
+	struct mock_domain *md = to_mock_domain(domain);
+	struct mock_dev *mdev = dev_iommu_priv_get(dev);
+	int rc;
+
+	mock_count(mdev->inst, MOCK_CNT_ATTACH_CALLS, 1);
+	rc = mock_fault_check(MOCK_IOMMU_FAULT_SET_DEV_PASID, mdev);
+	/*
+	 * A domain's page table format belongs to the IOMMU that built it;
+	 * -EINVAL tells the core to try another domain or allocate one.
+	 */
+	if (!rc && md->inst != mdev->inst)
+		rc = -EINVAL;
+	if (!rc) {
+		mutex_lock(&mock_lock);
+		rc = mock_pasid_set(mdev, pasid, md);
+		mutex_unlock(&mock_lock);
+	}
+	if (rc)
+		mock_count(mdev->inst, MOCK_CNT_ATTACH_FAILED, 1);
+	return rc;
+}
+
+/*
+ * The 7.x core detaches a PASID by setting the blocked domain on it with
+ * @old the domain that was there.
+ */
+int mock_blocked_set_dev_pasid(struct iommu_domain *domain,
+			       struct device *dev, ioasid_t pasid,
+			       struct iommu_domain *old)
+{
+	struct mock_dev *mdev = dev_iommu_priv_get(dev);
+	int rc;
+
+	mock_count(mdev->inst, MOCK_CNT_DETACH_CALLS, 1);
+	mutex_lock(&mock_lock);
+	rc = mock_pasid_set(mdev, pasid, NULL);
+	mutex_unlock(&mock_lock);
+	return rc;
+}
+
+const struct iommu_domain_ops mock_sva_domain_ops = {
+	.set_dev_pasid = mock_sva_set_dev_pasid,
+	.free = mock_sva_domain_free,
+};
+
+int mock_pasid_info(struct mock_dev *mdev, struct mock_iommu_pasid_info *pi)
+{
+	struct mock_domain *md;
+
+	mutex_lock(&mock_lock);
+	md = xa_load(&mdev->pasids, pi->pasid);
+	pi->out_domain_id = md ? md->id : 0;
+	pi->out_attached = mdev->nr_attached;
+	mutex_unlock(&mock_lock);
+	return 0;
+}
+
+int mock_domain_info(struct mock_file *mf, struct mock_iommu_domain_info *di)
+{
+	struct mock_domain *md;
+
+	mutex_lock(&mock_lock);
+	md = xa_load(&mock_domains, di->domain_id);
+	if (!md) {
+		mutex_unlock(&mock_lock);
+		return -ENOENT;
+	}
+	/* A live domain is attached, so its instance still has devices */
+	di->out_instance_id = md->inst->owner == mf ? md->inst->obj.id : 0;
+	/*
+	 * domain->users changes under the core's private iommu_sva_lock,
+	 * which we cannot take. The tests read it only when no bind or unbind
+	 * runs, so READ_ONCE() gives the settled value.
+	 */
+	di->out_users = READ_ONCE(md->domain.users);
+	di->out_attached = md->attached;
+	/* The notifier's mmgrab keeps the mm and its iommu_mm alive */
+	di->out_pasid = mm_get_enqcmd_pasid(md->mm);
+	di->out_flags = 0;
+	if (md->mm == current->mm)
+		di->out_flags |= MOCK_IOMMU_DOMAIN_CURRENT_MM;
+	spin_lock_irq(&md->lock);
+	if (md->released)
+		di->out_flags |= MOCK_IOMMU_DOMAIN_MM_RELEASED;
+	di->out_invalidations = md->nr_inval;
+	spin_unlock_irq(&md->lock);
+	mutex_unlock(&mock_lock);
+	return 0;
+}
+
+int mock_domain_invalidations(struct mock_iommu_invalidations *inv)
+{
+	struct mock_domain *md;
+	u32 i, n, first;
+
+	mutex_lock(&mock_lock);
+	md = xa_load(&mock_domains, inv->domain_id);
+	if (!md) {
+		mutex_unlock(&mock_lock);
+		return -ENOENT;
+	}
+	spin_lock_irq(&md->lock);
+	inv->out_count = md->nr_inval;
+	inv->out_releases = md->nr_releases;
+	n = min_t(u32, md->nr_inval, MOCK_IOMMU_INVAL_RECORDS);
+	first = md->nr_inval - n;
+	inv->out_nr_records = n;
+	memset(inv->out_records, 0, sizeof(inv->out_records));
+	for (i = 0; i < n; i++)
+		inv->out_records[i] =
+			md->inval[(first + i) % MOCK_IOMMU_INVAL_RECORDS];
+	spin_unlock_irq(&md->lock);
+	mutex_unlock(&mock_lock);
+	return 0;
+}
+
+void mock_mm_info(struct mock_iommu_mm_info *mi)
+{
+	struct mm_struct *mm = current->mm;
+	struct mock_domain *md;
+	unsigned long index;
+	u32 n = 0;
+
+	mi->out_pasid = mm ? mm_get_enqcmd_pasid(mm) : MOCK_IOMMU_PASID_INVALID;
+	mutex_lock(&mock_lock);
+	xa_for_each(&mock_domains, index, md)
+		if (md->mm == mm)
+			n++;
+	mutex_unlock(&mock_lock);
+	mi->out_domains = n;
+}
+
+void mock_domain_exit(void)
+{
+	WARN_ON(!xa_empty(&mock_domains));
+	xa_destroy(&mock_domains);
+}

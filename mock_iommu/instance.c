@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Mock IOMMU instances and devices: iommu_device registration, the
+ * iommu_ops the core probes devices with, groups, and the static identity
+ * and blocked domains.
+ *
+ * Devices are platform devices named MOCK_PDEV_NAME.<gid>. They have no
+ * firmware node and no fwspec, so the core looks their ops up with
+ * iommu_ops_from_fwnode(NULL), which answers the first registered
+ * iommu_device with a NULL fwnode. We never call iommu_fwspec_init(): it
+ * asserts the core's private iommu_probe_device_lock.
+ */
+#include <linux/err.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/property.h>
+#include <linux/slab.h>
+
+#include "mock_iommu.h"
+
+/* Never reused numbers of instances and devices */
+static atomic64_t mock_serial = ATOMIC64_INIT(0);
+
+/*
+ * gid -> struct mock_dev of every device being created or alive. Looked up
+ * by probe_device(), which runs under iommu_probe_device_lock from the
+ * platform bus notifier while the creating command holds its file's lock,
+ * so the xarray's own spinlock is all that guards it.
+ */
+static DEFINE_XARRAY_ALLOC(mock_devices);
+
+/* Marked under the xa_lock: probe_device() must not accept it any more */
+static bool mock_dev_dying(struct mock_dev *mdev)
+{
+	return !mdev->inst;
+}
+
+static struct iommu_device *mock_probe_device(struct device *dev)
+{
+	struct platform_device *pdev;
+	struct mock_dev *mdev;
+	struct iommu_device *iommu;
+
+	/* Everything else (virtio, PCI, ...) is not ours */
+	if (!dev_is_platform(dev))
+		return ERR_PTR(-ENODEV);
+	pdev = to_platform_device(dev);
+	if (strcmp(pdev->name, MOCK_PDEV_NAME) || pdev->id < 0)
+		return ERR_PTR(-ENODEV);
+
+	xa_lock(&mock_devices);
+	mdev = xa_load(&mock_devices, pdev->id);
+	if (!mdev || mock_dev_dying(mdev) || mdev->probed) {
+		xa_unlock(&mock_devices);
+		return ERR_PTR(-ENODEV);
+	}
+	mdev->probed = true;
+	iommu = &mdev->inst->iommu;
+	mock_count(mdev->inst, MOCK_CNT_DEVICES_PROBED, 1);
+	xa_unlock(&mock_devices);
+
+	dev_iommu_priv_set(dev, mdev);
+	return iommu;
+}
+
+static void mock_release_device(struct device *dev)
+{
+	struct mock_dev *mdev = dev_iommu_priv_get(dev);
+
+	/* The core detached every PASID before it let the device go */
+	WARN_ON(READ_ONCE(mdev->nr_attached));
+	mock_count(mdev->inst, MOCK_CNT_DEVICES_RELEASED, 1);
+}
+
+static struct iommu_group *mock_device_group(struct device *dev)
+{
+	struct mock_dev *mdev = dev_iommu_priv_get(dev);
+	struct iommu_group *group;
+
+	if (!mdev->group_peer)
+		return generic_device_group(dev);
+
+	/* The peer is fully created and cannot go away: we hold its file */
+	group = iommu_group_get(&mdev->group_peer->pdev->dev);
+	return group ?: ERR_PTR(-ENODEV);
+}
+
+static int mock_def_domain_type(struct device *dev)
+{
+	return IOMMU_DOMAIN_IDENTITY;
+}
+
+static int mock_attach_dev(struct iommu_domain *domain, struct device *dev,
+			   struct iommu_domain *old)
+{
+	/* No hardware: switching between identity and blocked is free */
+	return 0;
+}
+
+static const struct iommu_domain_ops mock_identity_ops = {
+	.attach_dev = mock_attach_dev,
+};
+
+static struct iommu_domain mock_identity_domain = {
+	.type = IOMMU_DOMAIN_IDENTITY,
+	.ops = &mock_identity_ops,
+};
+
+/*
+ * The core detaches a PASID by installing the blocked domain on it, so the
+ * blocked domain needs set_dev_pasid, and iommu_attach_device_pasid()
+ * refuses to work without it.
+ */
+static const struct iommu_domain_ops mock_blocked_ops = {
+	.attach_dev = mock_attach_dev,
+	.set_dev_pasid = mock_blocked_set_dev_pasid,
+};
+
+static struct iommu_domain mock_blocked_domain = {
+	.type = IOMMU_DOMAIN_BLOCKED,
+	.ops = &mock_blocked_ops,
+};
+
+const struct iommu_ops mock_iommu_ops = {
+	.domain_alloc_sva = mock_domain_alloc_sva,
+	.probe_device = mock_probe_device,
+	.release_device = mock_release_device,
+	.device_group = mock_device_group,
+	.def_domain_type = mock_def_domain_type,
+	.owner = THIS_MODULE,
+	.identity_domain = &mock_identity_domain,
+	.blocked_domain = &mock_blocked_domain,
+};
+
+struct mock_instance *mock_instance_create(struct mock_file *owner,
+					   u32 max_pasids, u32 flags)
+{
+	struct mock_instance *inst;
+	int rc;
+
+	inst = kzalloc(sizeof(*inst), GFP_KERNEL);
+	if (!inst)
+		return ERR_PTR(-ENOMEM);
+	inst->obj.type = MOCK_OBJ_INSTANCE;
+	inst->owner = owner;
+	inst->flags = flags;
+	inst->serial = atomic64_inc_return(&mock_serial);
+	inst->iommu.max_pasids = max_pasids ?: default_max_pasids;
+
+	/* The core links probed devices to iommu->dev in sysfs */
+	rc = iommu_device_sysfs_add(&inst->iommu, NULL, NULL, "mock_iommu.%llu",
+				    inst->serial);
+	if (rc)
+		goto err_free;
+	rc = iommu_device_register(&inst->iommu, &mock_iommu_ops, NULL);
+	if (rc)
+		goto err_sysfs;
+	return inst;
+
+err_sysfs:
+	iommu_device_sysfs_remove(&inst->iommu);
+err_free:
+	kfree(inst);
+	return ERR_PTR(rc);
+}
+
+/* The caller made sure no device sits behind @inst any more. */
+void mock_instance_destroy(struct mock_instance *inst)
+{
+	WARN_ON(inst->nr_devices);
+	iommu_device_unregister(&inst->iommu);
+	iommu_device_sysfs_remove(&inst->iommu);
+	kfree(inst);
+}
+
+struct mock_dev *mock_dev_create(struct mock_instance *inst, u32 pasid_bits,
+				 struct mock_dev *peer)
+{
+	const struct property_entry props[] = {
+		PROPERTY_ENTRY_U32("pasid-num-bits", pasid_bits),
+		{ }
+	};
+	struct platform_device_info info = {
+		.name = MOCK_PDEV_NAME,
+		/* Without the property the core sees no PASID support */
+		.properties = pasid_bits ? props : NULL,
+	};
+	struct platform_device *pdev;
+	struct mock_dev *mdev;
+	int rc;
+
+	mdev = kzalloc(sizeof(*mdev), GFP_KERNEL);
+	if (!mdev)
+		return ERR_PTR(-ENOMEM);
+	mdev->obj.type = MOCK_OBJ_DEVICE;
+	mdev->inst = inst;
+	mdev->serial = atomic64_inc_return(&mock_serial);
+	mdev->pasid_bits = pasid_bits;
+	mdev->group_peer = peer;
+	xa_init(&mdev->pasids);
+
+	rc = xa_alloc(&mock_devices, &mdev->gid, mdev, xa_limit_31b,
+		      GFP_KERNEL);
+	if (rc)
+		goto err_free;
+
+	/* Adding it runs the core's bus notifier, which probes it */
+	info.id = mdev->gid;
+	pdev = platform_device_register_full(&info);
+	if (IS_ERR(pdev)) {
+		rc = PTR_ERR(pdev);
+		goto err_erase;
+	}
+	mdev->pdev = pdev;
+	mdev->group_peer = NULL;
+
+	if (!READ_ONCE(mdev->probed) || !pdev->dev.iommu_group) {
+		pr_err("mock_iommu: %s was not probed by mock_iommu: another IOMMU driver registered with a NULL fwnode first (e.g. intel-iommu with a DMAR table) and owns fwspec-less devices; boot without it\n",
+		       dev_name(&pdev->dev));
+		rc = -ENODEV;
+		goto err_unregister;
+	}
+	return mdev;
+
+err_unregister:
+	platform_device_unregister(pdev);
+err_erase:
+	xa_erase(&mock_devices, mdev->gid);
+err_free:
+	xa_destroy(&mdev->pasids);
+	kfree(mdev);
+	return ERR_PTR(rc);
+}
+
+/* The caller made sure no bond refers to @mdev any more. */
+void mock_dev_destroy(struct mock_dev *mdev)
+{
+	struct mock_instance *inst = mdev->inst;
+
+	WARN_ON(mdev->nr_refs);
+	/* Removing the device releases it from the core (release_device) */
+	platform_device_unregister(mdev->pdev);
+
+	/* Keep the gid taken until the platform device name is free */
+	xa_lock(&mock_devices);
+	mdev->inst = NULL;
+	__xa_erase(&mock_devices, mdev->gid);
+	xa_unlock(&mock_devices);
+
+	WARN_ON(!xa_empty(&mdev->pasids));
+	xa_destroy(&mdev->pasids);
+	inst->nr_devices--;
+	kfree(mdev);
+}
+
+/*
+ * Probe a canary device at load, so that a system where another IOMMU
+ * driver owns fwspec-less devices fails loudly at insmod rather than at the
+ * first test.
+ */
+int mock_instance_init(void)
+{
+	struct mock_instance *inst;
+	struct mock_dev *mdev;
+	int i;
+
+	inst = mock_instance_create(NULL, 0, 0);
+	if (IS_ERR(inst))
+		return PTR_ERR(inst);
+	inst->nr_devices++;
+	mdev = mock_dev_create(inst, 0, NULL);
+	if (IS_ERR(mdev)) {
+		inst->nr_devices--;
+		mock_instance_destroy(inst);
+		return PTR_ERR(mdev);
+	}
+	mock_dev_destroy(mdev);
+	mock_instance_destroy(inst);
+
+	/* "Since load" means since the tests could see the module */
+	for (i = 0; i < MOCK_CNT_NR; i++)
+		atomic64_set(&mock_global_counters.c[i], 0);
+	return 0;
+}
+
+void mock_instance_exit(void)
+{
+	WARN_ON(!xa_empty(&mock_devices));
+	xa_destroy(&mock_devices);
+}

@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Mock SVA IOMMU driver: the /dev/mock_iommu test interface.
+ *
+ * Every open file owns a table of objects (instances, devices, bonds). One
+ * ioctl, MOCK_IOMMU_CMD, carries a struct mock_iommu_cmd that grows the
+ * way iommufd's commands do: the caller says how big its structure is, the
+ * kernel wants at least the part the op uses, and zero-filled tails the
+ * kernel does not know about are accepted.
+ */
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "mock_iommu.h"
+
+unsigned int default_max_pasids = 1U << 20;
+module_param(default_max_pasids, uint, 0444);
+MODULE_PARM_DESC(default_max_pasids,
+		 "max_pasids of instances created with max_pasids 0");
+
+/*
+ * Looks @id up in the file's table. @type 0 takes any type. An id of
+ * another file, a freed id and an id of the wrong type all give NULL,
+ * which the commands report as -ENOENT: from the caller's point of view
+ * there is no object of that kind with that id.
+ */
+struct mock_obj *mock_obj_get(struct mock_file *mf, u32 id,
+			      enum mock_obj_type type)
+{
+	struct mock_obj *obj;
+
+	lockdep_assert_held(&mf->lock);
+	if (!id)
+		return NULL;
+	obj = xa_load(&mf->objs, id);
+	if (obj && type && obj->type != type)
+		return NULL;
+	return obj;
+}
+
+#define mock_get(mf, id, type, otype)					\
+	({								\
+		struct mock_obj *__obj = mock_obj_get(mf, id, otype);	\
+		__obj ? container_of(__obj, type, obj) : NULL;		\
+	})
+
+static int mock_cmd_instance_create(struct mock_file *mf,
+				    struct mock_iommu_cmd *cmd)
+{
+	struct mock_iommu_instance_create *ic = &cmd->instance_create;
+	struct mock_instance *inst;
+	u32 id;
+	int rc;
+
+	if (ic->__reserved || ic->flags & ~MOCK_IOMMU_INSTANCE_NO_SVA)
+		return -EINVAL;
+
+	rc = xa_alloc(&mf->objs, &id, NULL, xa_limit_31b, GFP_KERNEL);
+	if (rc)
+		return rc;
+	inst = mock_instance_create(mf, ic->max_pasids, ic->flags);
+	if (IS_ERR(inst)) {
+		xa_release(&mf->objs, id);
+		return PTR_ERR(inst);
+	}
+	inst->obj.id = id;
+	WARN_ON(xa_is_err(xa_store(&mf->objs, id, &inst->obj, GFP_KERNEL)));
+	ic->out_instance_id = id;
+	return 0;
+}
+
+static int mock_cmd_device_create(struct mock_file *mf,
+				  struct mock_iommu_cmd *cmd)
+{
+	struct mock_iommu_device_create *dc = &cmd->device_create;
+	struct mock_dev *mdev, *peer = NULL;
+	struct mock_instance *inst;
+	struct iommu_group *group;
+	u32 id;
+	int rc;
+
+	if (dc->__reserved || dc->pasid_bits > 20)
+		return -EINVAL;
+	inst = mock_get(mf, dc->instance_id, struct mock_instance,
+			MOCK_OBJ_INSTANCE);
+	if (!inst)
+		return -ENOENT;
+	if (dc->group_with) {
+		peer = mock_get(mf, dc->group_with, struct mock_dev,
+				MOCK_OBJ_DEVICE);
+		if (!peer)
+			return -ENOENT;
+		/* A group never spans IOMMUs */
+		if (peer->inst != inst)
+			return -EINVAL;
+	}
+
+	rc = xa_alloc(&mf->objs, &id, NULL, xa_limit_31b, GFP_KERNEL);
+	if (rc)
+		return rc;
+	mdev = mock_dev_create(inst, dc->pasid_bits, peer);
+	if (IS_ERR(mdev)) {
+		xa_release(&mf->objs, id);
+		return PTR_ERR(mdev);
+	}
+	inst->nr_devices++;
+	mdev->obj.id = id;
+	WARN_ON(xa_is_err(xa_store(&mf->objs, id, &mdev->obj, GFP_KERNEL)));
+
+	dc->out_device_id = id;
+	dc->out_max_pasids = mdev->pdev->dev.iommu->max_pasids;
+	group = iommu_group_get(&mdev->pdev->dev);
+	dc->out_group_id = iommu_group_id(group);
+	iommu_group_put(group);
+	dc->out_instance_id = dc->instance_id;
+	return 0;
+}
+
+/* Takes @obj out of the table and frees it, if nothing depends on it. */
+static int mock_obj_destroy(struct mock_file *mf, struct mock_obj *obj)
+{
+	struct mock_instance *inst;
+	struct mock_dev *mdev;
+
+	switch (obj->type) {
+	case MOCK_OBJ_INSTANCE:
+		inst = container_of(obj, struct mock_instance, obj);
+		if (inst->nr_devices)
+			return -EBUSY;
+		xa_erase(&mf->objs, obj->id);
+		mock_instance_destroy(inst);
+		return 0;
+	case MOCK_OBJ_DEVICE:
+		mdev = container_of(obj, struct mock_dev, obj);
+		if (mdev->nr_refs)
+			return -EBUSY;
+		xa_erase(&mf->objs, obj->id);
+		mock_dev_destroy(mdev);
+		return 0;
+	case MOCK_OBJ_BOND:
+		mock_unbind(mf, container_of(obj, struct mock_bond, obj));
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int mock_cmd_destroy(struct mock_file *mf, struct mock_iommu_cmd *cmd)
+{
+	struct mock_obj *obj = mock_obj_get(mf, cmd->id, 0);
+
+	if (!obj)
+		return -ENOENT;
+	return mock_obj_destroy(mf, obj);
+}
+
+static int mock_cmd_bind(struct mock_file *mf, struct mock_iommu_cmd *cmd)
+{
+	struct mock_dev *mdev = mock_get(mf, cmd->id, struct mock_dev,
+					 MOCK_OBJ_DEVICE);
+
+	if (!mdev)
+		return -ENOENT;
+	return mock_bind(mf, mdev, &cmd->sva);
+}
+
+static int mock_cmd_bond_info(struct mock_file *mf,
+			      struct mock_iommu_cmd *cmd)
+{
+	struct mock_bond *bond = mock_get(mf, cmd->id, struct mock_bond,
+					  MOCK_OBJ_BOND);
+
+	if (!bond)
+		return -ENOENT;
+	mock_bond_info(bond, &cmd->sva);
+	return 0;
+}
+
+static int mock_cmd_pasid_info(struct mock_file *mf,
+			       struct mock_iommu_cmd *cmd)
+{
+	struct mock_dev *mdev;
+
+	if (cmd->pasid_info.__reserved)
+		return -EINVAL;
+	mdev = mock_get(mf, cmd->id, struct mock_dev, MOCK_OBJ_DEVICE);
+	if (!mdev)
+		return -ENOENT;
+	return mock_pasid_info(mdev, &cmd->pasid_info);
+}
+
+static int mock_cmd_domain_info(struct mock_file *mf,
+				struct mock_iommu_cmd *cmd)
+{
+	if (cmd->domain_info.__reserved)
+		return -EINVAL;
+	return mock_domain_info(mf, &cmd->domain_info);
+}
+
+static int mock_cmd_mm_info(struct mock_file *mf, struct mock_iommu_cmd *cmd)
+{
+	mock_mm_info(&cmd->mm_info);
+	return 0;
+}
+
+static int mock_cmd_counters(struct mock_file *mf, struct mock_iommu_cmd *cmd)
+{
+	struct mock_instance *inst;
+
+	if (!cmd->id) {
+		mock_counters_read(&mock_global_counters, &cmd->counters);
+		return 0;
+	}
+	inst = mock_get(mf, cmd->id, struct mock_instance, MOCK_OBJ_INSTANCE);
+	if (!inst)
+		return -ENOENT;
+	mock_counters_read(&inst->counters, &cmd->counters);
+	return 0;
+}
+
+static int mock_cmd_fault_inject(struct mock_file *mf,
+				 struct mock_iommu_cmd *cmd)
+{
+	return mock_fault_arm(mf, &cmd->fault_inject);
+}
+
+static int mock_cmd_invalidations(struct mock_file *mf,
+				  struct mock_iommu_cmd *cmd)
+{
+	struct mock_iommu_invalidations *inv = &cmd->invalidations;
+
+	if (inv->__reserved || inv->__reserved2)
+		return -EINVAL;
+	return mock_domain_invalidations(inv);
+}
+
+/**
+ * struct mock_op - how to run one op
+ * @fn: the handler, called with the file's lock held
+ * @min_size: the caller's @size must cover the op's union member
+ * @takes_id: @id names an object; otherwise it must be 0
+ * @new_id: where the handler puts the id of an object it created, so that
+ *	a failed copy back to user space can undo the command
+ */
+struct mock_op {
+	int (*fn)(struct mock_file *mf, struct mock_iommu_cmd *cmd);
+	size_t min_size;
+	bool takes_id;
+	size_t new_id;
+};
+
+#define MOCK_OP(_op, _fn, _last, _takes_id, _new_id)			\
+	[_op] = {							\
+		.fn = _fn,						\
+		.min_size = offsetofend(struct mock_iommu_cmd, _last),	\
+		.takes_id = _takes_id,					\
+		.new_id = _new_id,					\
+	}
+
+static const struct mock_op mock_ops[] = {
+	MOCK_OP(MOCK_IOMMU_OP_INSTANCE_CREATE, mock_cmd_instance_create,
+		instance_create, false,
+		offsetof(struct mock_iommu_cmd, instance_create.out_instance_id)),
+	MOCK_OP(MOCK_IOMMU_OP_DEVICE_CREATE, mock_cmd_device_create,
+		device_create, false,
+		offsetof(struct mock_iommu_cmd, device_create.out_device_id)),
+	/* DESTROY has no union member: the header is all it needs */
+	MOCK_OP(MOCK_IOMMU_OP_DESTROY, mock_cmd_destroy, __reserved, true, 0),
+	MOCK_OP(MOCK_IOMMU_OP_BIND, mock_cmd_bind, sva, true,
+		offsetof(struct mock_iommu_cmd, sva.bond_id)),
+	MOCK_OP(MOCK_IOMMU_OP_BOND_INFO, mock_cmd_bond_info, sva, true, 0),
+	MOCK_OP(MOCK_IOMMU_OP_PASID_INFO, mock_cmd_pasid_info, pasid_info,
+		true, 0),
+	MOCK_OP(MOCK_IOMMU_OP_DOMAIN_INFO, mock_cmd_domain_info, domain_info,
+		false, 0),
+	MOCK_OP(MOCK_IOMMU_OP_MM_INFO, mock_cmd_mm_info, mm_info, false, 0),
+	MOCK_OP(MOCK_IOMMU_OP_COUNTERS, mock_cmd_counters, counters, true, 0),
+	MOCK_OP(MOCK_IOMMU_OP_FAULT_INJECT, mock_cmd_fault_inject,
+		fault_inject, false, 0),
+	MOCK_OP(MOCK_IOMMU_OP_INVALIDATIONS, mock_cmd_invalidations,
+		invalidations, false, 0),
+};
+
+static long mock_fops_ioctl(struct file *filp, unsigned int cmd,
+			    unsigned long arg)
+{
+	struct mock_iommu_cmd __user *ucmd = (void __user *)arg;
+	struct mock_file *mf = filp->private_data;
+	const struct mock_op *op;
+	struct mock_iommu_cmd kcmd;
+	struct mock_obj *obj;
+	u32 size, opnum;
+	int rc;
+
+	if (cmd != MOCK_IOMMU_CMD)
+		return -ENOTTY;
+	if (get_user(size, &ucmd->size))
+		return -EFAULT;
+	if (size < offsetofend(struct mock_iommu_cmd, op))
+		return -EINVAL;
+	if (get_user(opnum, &ucmd->op))
+		return -EFAULT;
+	if (opnum >= ARRAY_SIZE(mock_ops) || !mock_ops[opnum].fn)
+		return -EOPNOTSUPP;
+	op = &mock_ops[opnum];
+	if (size < op->min_size)
+		return -EINVAL;
+	/* Zero-fills what the caller did not send, -E2BIG on unknown data */
+	rc = copy_struct_from_user(&kcmd, sizeof(kcmd), ucmd, size);
+	if (rc)
+		return rc;
+	if (kcmd.__reserved || (!op->takes_id && kcmd.id))
+		return -EINVAL;
+
+	mutex_lock(&mf->lock);
+	rc = op->fn(mf, &kcmd);
+	if (!rc && copy_to_user(ucmd, &kcmd, min_t(size_t, size, sizeof(kcmd)))) {
+		rc = -EFAULT;
+		/* A failed command changes nothing: undo a creation */
+		if (op->new_id) {
+			obj = mock_obj_get(mf, *(u32 *)((u8 *)&kcmd + op->new_id),
+					   0);
+			if (obj)
+				WARN_ON(mock_obj_destroy(mf, obj));
+		}
+	}
+	mutex_unlock(&mf->lock);
+	return rc;
+}
+
+static int mock_fops_open(struct inode *inode, struct file *filp)
+{
+	struct mock_file *mf;
+
+	mf = kzalloc(sizeof(*mf), GFP_KERNEL);
+	if (!mf)
+		return -ENOMEM;
+	mutex_init(&mf->lock);
+	xa_init_flags(&mf->objs, XA_FLAGS_ALLOC1);
+	filp->private_data = mf;
+	return 0;
+}
+
+/*
+ * Tear everything down in dependency order: bonds hold devices, devices
+ * hold instances. This may run after the process that bound exited (even
+ * from its exit path with current->mm gone): unbinding needs no mm.
+ */
+static int mock_fops_release(struct inode *inode, struct file *filp)
+{
+	static const enum mock_obj_type order[] = {
+		MOCK_OBJ_BOND, MOCK_OBJ_DEVICE, MOCK_OBJ_INSTANCE,
+	};
+	struct mock_file *mf = filp->private_data;
+	struct mock_obj *obj;
+	unsigned long id;
+	int i;
+
+	mock_fault_disarm_file(mf);
+	mutex_lock(&mf->lock);
+	for (i = 0; i < ARRAY_SIZE(order); i++)
+		xa_for_each(&mf->objs, id, obj)
+			if (obj->type == order[i])
+				WARN_ON(mock_obj_destroy(mf, obj));
+	mutex_unlock(&mf->lock);
+
+	WARN_ON(!xa_empty(&mf->objs));
+	xa_destroy(&mf->objs);
+	mutex_destroy(&mf->lock);
+	kfree(mf);
+	return 0;
+}
+
+static const struct file_operations mock_fops = {
+	.owner = THIS_MODULE,
+	.open = mock_fops_open,
+	.release = mock_fops_release,
+	.unlocked_ioctl = mock_fops_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct miscdevice mock_miscdev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = MOCK_IOMMU_DEVICE_NAME,
+	.fops = &mock_fops,
+	.mode = 0600,
+};
+
+static int __init mock_iommu_init(void)
+{
+	int rc;
+
+	rc = mock_instance_init();
+	if (rc)
+		return rc;
+	rc = misc_register(&mock_miscdev);
+	if (rc)
+		mock_instance_exit();
+	return rc;
+}
+
+static void __exit mock_iommu_exit(void)
+{
+	misc_deregister(&mock_miscdev);
+	mock_domain_exit();
+	mock_instance_exit();
+}
+
+module_init(mock_iommu_init);
+module_exit(mock_iommu_exit);
+
+MODULE_INFO(test, "Y");
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Mock SVA IOMMU driver for testing the IOMMU SVA core");
