@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# SVA kselftests: a mock IOMMU driver plus kselftest programs that test the
+# kernel's SVA core, booted in a VM. `make help` lists what is here.
+
+SHELL := /bin/bash
+CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/sva-kselftest
+
+# Passed to the scripts through the environment; unset means "the default".
+export SVA_CACHE := $(CACHE)
+export KSRC KDIR KERNEL BOOT ACCEL PROBE MODULE_DIR SELFTESTS_DIR \
+	MODULE_PARAMS TIMEOUT ALLOWLIST APPEND FLAVOUR JOBS V PROBES DISTRO_VERSION
+
+.PHONY: help setup check check-runner bench-runner distro-kernel lint results
+
+help:
+	@echo 'SVA kselftests: a mock IOMMU driver + selftests of the SVA core, run in a VM'
+	@echo
+	@echo 'Targets:'
+	@echo '  setup          install Debian packages, fetch a kernel tree, build the test kernel (once)'
+	@echo '  check          build module + selftests, boot, run, judge; ends "sva: N passed, N failed, N skipped"'
+	@echo '  check-runner   prove the gate bites: probes that fail, WARN, leak, panic, hang (PROBES=...)'
+	@echo '  bench-runner   print build, boot and check timings per boot mode and accelerator'
+	@echo '  distro-kernel  fetch a Debian distro kernel + headers into the cache (no dpkg install)'
+	@echo '  lint           shellcheck the scripts, byte-compile the verdict'
+	@echo '  results        print the path of the latest results directory'
+	@echo
+	@echo 'Variables:'
+	@echo '  KSRC=dir       kernel tree (setup: instead of Debian linux-source-7.*)'
+	@echo '  KDIR=dir       kernel build dir the module is built against (default: from make setup)'
+	@echo '  KERNEL=file    image to boot (default: $$(KDIR)/arch/x86/boot/bzImage)'
+	@echo '  BOOT=mode      auto (vng with KVM, initramfs without), vng or initramfs'
+	@echo '  ACCEL=accel    auto, kvm or tcg'
+	@echo '  PROBE=what     inject a probe into check: fail, warn, leak, panic or hang'
+	@echo '  TIMEOUT=s      host-side limit for the whole guest run (default: derived)'
+	@echo '  ALLOWLIST=file kernel splats to tolerate (default: scripts/splat-allowlist)'
+	@echo '  MODULE_DIR=dir SELFTESTS_DIR=dir  what to build and run (default: mock_iommu, selftests)'
+	@echo '  MODULE_PARAMS="a=b" parameters for insmod of the module'
+	@echo '  APPEND="..."   extra kernel command line'
+	@echo '  FLAVOUR=name   build dir suffix for setup (default: debug)'
+	@echo '  DISTRO_VERSION=ver  distro-kernel: a linux-image version (default: newest 6.12 in bookworm-backports)'
+	@echo '  CACHE=dir      cache (default: $${XDG_CACHE_HOME:-$$HOME/.cache}/sva-kselftest)'
+	@echo '  V=1            show build output'
+
+setup:
+	@scripts/setup.sh
+
+check:
+	@scripts/check.sh
+
+check-runner:
+	@runner-tests/run.sh
+
+bench-runner:
+	@scripts/bench.sh
+
+distro-kernel:
+	@scripts/distro-kernel.sh
+
+lint:
+	shellcheck scripts/*.sh runner-tests/*.sh .ci/run
+	python3 -c "import ast; ast.parse(open('scripts/verdict.py').read())"
+
+results:
+	@readlink -f $(CACHE)/results/latest
