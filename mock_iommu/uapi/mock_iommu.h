@@ -17,6 +17,8 @@
  *   while the module is loaded, so equal ids mean the same kernel object.
  *   No kernel pointer is ever exposed.
  * - Reserved fields and unused flag bits must be zero (-EINVAL).
+ * - An id that names no object of the calling file, or an object of another
+ *   type than the op takes, is -ENOENT.
  * - @size is sizeof(struct mock_iommu_cmd) as the caller knows it: smaller
  *   than what the op needs is -EINVAL, larger with a non-zero tail the
  *   kernel does not know is -E2BIG. An unknown @op is -EOPNOTSUPP.
@@ -171,8 +173,8 @@ enum mock_iommu_domain_flags {
  * struct mock_iommu_domain_info - MOCK_IOMMU_OP_DOMAIN_INFO
  * @domain_id: a live SVA domain; -ENOENT once freed
  * @__reserved: must be 0
- * @out_instance_id: global number of the instance that allocated it (see
- *	@out_instance_id of &struct mock_iommu_counters)
+ * @out_instance_id: the calling file's id of the instance that allocated
+ *	the domain; 0 when another file owns that instance
  * @out_users: the core's domain->users
  * @out_attached: (device, PASID) pairs the driver has it installed at
  * @out_pasid: the PASID of the mm it serves
@@ -207,7 +209,6 @@ struct mock_iommu_mm_info {
  * of the calling file they count that instance's events only. Counters
  * only grow, except the *_alive ones.
  *
- * @out_instance_id: global number of the instance (0 module-wide)
  * @domains_allocated: successful SVA domain allocations
  * @domains_freed: SVA domains freed by the core
  * @domains_alive: allocated minus freed
@@ -221,11 +222,8 @@ struct mock_iommu_mm_info {
  * @devices_released: release_device() calls
  * @faults_injected: callbacks failed by MOCK_IOMMU_OP_FAULT_INJECT
  * @mm_releases: mmu-notifier release callbacks of live domains
- * @__reserved: 0
  */
 struct mock_iommu_counters {
-	__u32 out_instance_id;
-	__u32 __reserved;
 	__aligned_u64 domains_allocated;
 	__aligned_u64 domains_freed;
 	__aligned_u64 domains_alive;
@@ -303,7 +301,8 @@ struct mock_iommu_invalidations {
  * struct mock_iommu_cmd - argument of MOCK_IOMMU_CMD
  * @size: sizeof(struct mock_iommu_cmd) as the caller knows it
  * @op: &enum mock_iommu_op
- * @id: the object the op acts on, where it takes one; else 0
+ * @id: the object the op acts on, where it takes one; else it must be 0
+ *	(-EINVAL)
  * @__reserved: must be 0
  * @instance_create: MOCK_IOMMU_OP_INSTANCE_CREATE
  * @device_create: MOCK_IOMMU_OP_DEVICE_CREATE
