@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the SVA selftests.
+ *
+ * Each command comes as a triad, in the manner of iommufd_utils.h:
+ *   _test_cmd_x(fd, ...)  issues the command and returns 0 or -errno;
+ *   test_cmd_x(fd, ...)   asserts that it succeeded;
+ *   test_err_x(err, ...)  asserts that it failed with errno @err.
+ * The assert forms need the harness' _metadata in scope.
+ */
+#ifndef __MOCK_IOMMU_UTILS_H
+#define __MOCK_IOMMU_UTILS_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mock_iommu.h"
+#include "kselftest_harness.h"
+
+#define MOCK_DEV_PATH		"/dev/" MOCK_IOMMU_DEVICE_NAME
+#define MOCK_PASID_BITS		20
+#define NO_PASID		MOCK_IOMMU_PASID_INVALID
+
+/* How long to wait for something the kernel does asynchronously */
+#define MOCK_POLL_MS		10000
+
+static inline int mock_ioctl(int fd, __u32 op, __u32 id, struct mock_iommu_cmd *cmd)
+{
+	cmd->size = sizeof(*cmd);
+	cmd->op = op;
+	cmd->id = id;
+	return ioctl(fd, MOCK_IOMMU_CMD, cmd) ? -errno : 0;
+}
+
+static inline long long mock_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static inline void mock_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Open the test device, or explain why this kernel cannot run the test.
+ * Returns the fd, or -1 after SKIP() was recorded.
+ */
+#define mock_open_or_skip()						\
+	({								\
+		int __fd = open(MOCK_DEV_PATH, O_RDWR | O_CLOEXEC);	\
+		if (__fd < 0 && errno == ENOENT)			\
+			SKIP(return, MOCK_DEV_PATH " is missing: load mock_iommu.ko"); \
+		if (__fd < 0 && (errno == EACCES || errno == EPERM))	\
+			SKIP(return, MOCK_DEV_PATH " needs root");	\
+		ASSERT_LE(0, __fd) TH_LOG("open " MOCK_DEV_PATH ": %s", strerror(errno)); \
+		__fd;							\
+	})
+
+/* Instances */
+
+static inline int _test_cmd_instance_create(int fd, __u32 max_pasids, __u32 flags,
+					    __u32 *instance_id)
+{
+	struct mock_iommu_cmd cmd = {
+		.instance_create = { .max_pasids = max_pasids, .flags = flags },
+	};
+	int ret = mock_ioctl(fd, MOCK_IOMMU_OP_INSTANCE_CREATE, 0, &cmd);
+
+	if (!ret && instance_id)
+		*instance_id = cmd.instance_create.out_instance_id;
+	return ret;
+}
+
+#define test_cmd_instance_create(fd, max_pasids, flags, instance_id) \
+	ASSERT_EQ(0, _test_cmd_instance_create(fd, max_pasids, flags, instance_id))
+#define test_err_instance_create(err, fd, max_pasids, flags) \
+	EXPECT_EQ(-(err), _test_cmd_instance_create(fd, max_pasids, flags, NULL))
+
+/* Devices */
+
+static inline int _test_cmd_device_create(int fd, __u32 instance_id, __u32 pasid_bits,
+					  __u32 group_with, struct mock_iommu_device_create *out)
+{
+	struct mock_iommu_cmd cmd = {
+		.device_create = {
+			.instance_id = instance_id,
+			.pasid_bits = pasid_bits,
+			.group_with = group_with,
+		},
+	};
+	int ret = mock_ioctl(fd, MOCK_IOMMU_OP_DEVICE_CREATE, 0, &cmd);
+
+	if (!ret && out)
+		*out = cmd.device_create;
+	return ret;
+}
+
+static inline int _test_cmd_device(int fd, __u32 instance_id, __u32 pasid_bits,
+				   __u32 group_with, __u32 *device_id)
+{
+	struct mock_iommu_device_create out;
+	int ret = _test_cmd_device_create(fd, instance_id, pasid_bits, group_with, &out);
+
+	if (!ret && device_id)
+		*device_id = out.out_device_id;
+	return ret;
+}
+
+#define test_cmd_device_create(fd, instance_id, pasid_bits, group_with, device_id) \
+	ASSERT_EQ(0, _test_cmd_device(fd, instance_id, pasid_bits, group_with, device_id))
+#define test_err_device_create(err, fd, instance_id, pasid_bits, group_with) \
+	EXPECT_EQ(-(err), _test_cmd_device(fd, instance_id, pasid_bits, group_with, NULL))
+
+/* Destroy any object: instance, device or bond (unbind) */
+
+static inline int _test_cmd_destroy(int fd, __u32 id)
+{
+	struct mock_iommu_cmd cmd = {};
+
+	return mock_ioctl(fd, MOCK_IOMMU_OP_DESTROY, id, &cmd);
+}
+
+#define test_cmd_destroy(fd, id)	ASSERT_EQ(0, _test_cmd_destroy(fd, id))
+#define test_err_destroy(err, fd, id)	EXPECT_EQ(-(err), _test_cmd_destroy(fd, id))
+
+/* Bind the caller's mm to a device, unbind, look at a bond */
+
+static inline int _test_cmd_bind(int fd, __u32 device_id, struct mock_iommu_sva_info *info)
+{
+	struct mock_iommu_cmd cmd = {};
+	int ret = mock_ioctl(fd, MOCK_IOMMU_OP_BIND, device_id, &cmd);
+
+	if (!ret && info)
+		*info = cmd.sva;
+	return ret;
+}
+
+#define test_cmd_bind(fd, device_id, info) \
+	ASSERT_EQ(0, _test_cmd_bind(fd, device_id, info))
+#define test_err_bind(err, fd, device_id) \
+	ASSERT_EQ(-(err), _test_cmd_bind(fd, device_id, NULL))
+
+static inline int _test_cmd_bond_info(int fd, __u32 bond_id, struct mock_iommu_sva_info *info)
+{
+	struct mock_iommu_cmd cmd = {};
+	int ret = mock_ioctl(fd, MOCK_IOMMU_OP_BOND_INFO, bond_id, &cmd);
+
+	if (!ret && info)
+		*info = cmd.sva;
+	return ret;
+}
+
+#define test_cmd_bond_info(fd, bond_id, info) \
+	ASSERT_EQ(0, _test_cmd_bond_info(fd, bond_id, info))
+
+/* The domain a device has at a PASID (0: none) */
+
+static inline int _test_cmd_pasid_info(int fd, __u32 device_id, __u32 pasid,
+				       struct mock_iommu_pasid_info *out)
+{
+	struct mock_iommu_cmd cmd = { .pasid_info = { .pasid = pasid } };
+	int ret = mock_ioctl(fd, MOCK_IOMMU_OP_PASID_INFO, device_id, &cmd);
+
+	if (!ret && out)
+		*out = cmd.pasid_info;
+	return ret;
+}
+
+static inline __u32 mock_pasid_domain(int fd, __u32 device_id, __u32 pasid)
+{
+	struct mock_iommu_pasid_info out;
+
+	if (_test_cmd_pasid_info(fd, device_id, pasid, &out))
+		return ~0U;
+	return out.out_domain_id;
+}
+
+/* Assert which domain (0: none) device @dev has installed at @pasid */
+#define test_pasid_domain(fd, dev, pasid, domain_id) \
+	ASSERT_EQ(domain_id, mock_pasid_domain(fd, dev, pasid))
+
+/* Domains */
+
+static inline int _test_cmd_domain_info(int fd, __u32 domain_id,
+					struct mock_iommu_domain_info *out)
+{
+	struct mock_iommu_cmd cmd = { .domain_info = { .domain_id = domain_id } };
+	int ret = mock_ioctl(fd, MOCK_IOMMU_OP_DOMAIN_INFO, 0, &cmd);
+
+	if (!ret && out)
+		*out = cmd.domain_info;
+	return ret;
+}
+
+#define test_cmd_domain_info(fd, domain_id, out) \
+	ASSERT_EQ(0, _test_cmd_domain_info(fd, domain_id, out))
+/* A freed domain is gone from the module's view */
+#define test_domain_freed(fd, domain_id) \
+	ASSERT_EQ(-ENOENT, _test_cmd_domain_info(fd, domain_id, NULL))
+
+/* Assert the core's domain->users of a live domain */
+#define test_domain_users(fd, domain_id, users)				\
+	({								\
+		struct mock_iommu_domain_info __di;			\
+		test_cmd_domain_info(fd, domain_id, &__di);		\
+		ASSERT_EQ(users, __di.out_users);			\
+	})
+
+/* The caller's mm */
+
+static inline int _test_cmd_mm_info(int fd, struct mock_iommu_mm_info *out)
+{
+	struct mock_iommu_cmd cmd = {};
+	int ret = mock_ioctl(fd, MOCK_IOMMU_OP_MM_INFO, 0, &cmd);
+
+	if (!ret && out)
+		*out = cmd.mm_info;
+	return ret;
+}
+
+static inline __u32 mock_mm_pasid(int fd)
+{
+	struct mock_iommu_mm_info out;
+
+	if (_test_cmd_mm_info(fd, &out))
+		return 0;
+	return out.out_pasid;
+}
+
+static inline __u32 mock_mm_domains(int fd)
+{
+	struct mock_iommu_mm_info out;
+
+	if (_test_cmd_mm_info(fd, &out))
+		return ~0U;
+	return out.out_domains;
+}
+
+/* Counters: module-wide with id 0, else of one instance */
+
+static inline int _test_cmd_counters(int fd, __u32 instance_id, struct mock_iommu_counters *out)
+{
+	struct mock_iommu_cmd cmd = {};
+	int ret = mock_ioctl(fd, MOCK_IOMMU_OP_COUNTERS, instance_id, &cmd);
+
+	if (!ret && out)
+		*out = cmd.counters;
+	return ret;
+}
+
+#define test_cmd_counters(fd, instance_id, out) \
+	ASSERT_EQ(0, _test_cmd_counters(fd, instance_id, out))
+
+/* Fault injection */
+
+static inline int _test_cmd_fault_inject(int fd, __u32 site, __u32 target_id, __u32 count,
+					 __u32 error)
+{
+	struct mock_iommu_cmd cmd = {
+		.fault_inject = {
+			.site = site,
+			.target_id = target_id,
+			.count = count,
+			.error = error,
+		},
+	};
+
+	return mock_ioctl(fd, MOCK_IOMMU_OP_FAULT_INJECT, 0, &cmd);
+}
+
+#define test_cmd_fault_inject(fd, site, target_id, count, error) \
+	ASSERT_EQ(0, _test_cmd_fault_inject(fd, site, target_id, count, error))
+
+/* mmu-notifier records */
+
+static inline int _test_cmd_invalidations(int fd, __u32 domain_id,
+					  struct mock_iommu_invalidations *out)
+{
+	struct mock_iommu_cmd cmd = { .invalidations = { .domain_id = domain_id } };
+	int ret = mock_ioctl(fd, MOCK_IOMMU_OP_INVALIDATIONS, 0, &cmd);
+
+	if (!ret && out)
+		*out = cmd.invalidations;
+	return ret;
+}
+
+#define test_cmd_invalidations(fd, domain_id, out) \
+	ASSERT_EQ(0, _test_cmd_invalidations(fd, domain_id, out))
+
+/*
+ * The module-wide state that every test must leave as it found it: nothing
+ * bound, no SVA domain alive. Other files may hold devices, so those are
+ * not part of it.
+ */
+#define test_no_sva_state_left(fd)					\
+	({								\
+		struct mock_iommu_counters __c;				\
+		test_cmd_counters(fd, 0, &__c);				\
+		EXPECT_EQ(0, __c.bonds_alive);				\
+		EXPECT_EQ(0, __c.handles_alive);			\
+		EXPECT_EQ(0, __c.domains_alive);			\
+		EXPECT_EQ(__c.domains_allocated, __c.domains_freed);	\
+	})
+
+/*
+ * Skip when the kernel refuses SVA before its driver is even asked: Debian's
+ * 6.12 kernels from 6.12.64 on return -EOPNOTSUPP from every
+ * iommu_sva_bind_device() on x86. The probe binds in a child, so the
+ * caller's mm stays without a PASID. Any other failure is the test's to
+ * report.
+ */
+static inline int mock_probe_sva(int fd, __u32 device_id)
+{
+	struct mock_iommu_counters before, after;
+	pid_t pid;
+	int status;
+
+	if (_test_cmd_counters(fd, 0, &before))
+		return -EIO;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		struct mock_iommu_sva_info info;
+		int ret = _test_cmd_bind(fd, device_id, &info);
+
+		if (!ret)
+			ret = _test_cmd_destroy(fd, info.bond_id);
+		_exit(ret == -EOPNOTSUPP ? 2 : ret ? 1 : 0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -EIO;
+	if (_test_cmd_counters(fd, 0, &after))
+		return -EIO;
+	if (WEXITSTATUS(status) == 2 && after.alloc_calls == before.alloc_calls &&
+	    after.attach_calls == before.attach_calls)
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+#define mock_skip_without_sva(fd, device_id)				\
+	do {								\
+		if (mock_probe_sva(fd, device_id) == -EOPNOTSUPP)	\
+			SKIP(return, "iommu_sva_bind_device() fails with -EOPNOTSUPP before reaching the IOMMU driver: this kernel disables SVA (e.g. Debian's x86 SVA ban from 6.12.64)"); \
+	} while (0)
+
+/*
+ * Children. A child reports through its exit status only (0 = all good,
+ * else a small code naming the failed step), so the harness' assertions stay
+ * in the test process.
+ */
+#define CHILD_CHECK(cond, code)						\
+	do {								\
+		if (!(cond))						\
+			_exit(code);					\
+	} while (0)
+
+static inline int mock_wait_exit(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+/*
+ * A child process that binds its own, fresh mm to a device through the
+ * inherited fd, reports the result, then stays alive until told to exit (or
+ * killed). Its bond lives in the fd's table and outlives it, as the bond of
+ * a process that exits with the device still open would.
+ */
+struct mock_binder {
+	pid_t pid;
+	int cmd_fd;		/* write end: any byte lets the child exit */
+	int err;		/* the bind's errno, 0 on success */
+	__u32 pasid;		/* the child's PASID, NO_PASID on failure */
+	__u32 bond_id;		/* the child's bond in the shared fd, or 0 */
+};
+
+static inline int mock_binder_start(int fd, __u32 device_id, struct mock_binder *b)
+{
+	struct mock_iommu_sva_info info = {};
+	int cmd[2], res[2];
+	__u32 reply[3];
+
+	*b = (struct mock_binder){ .pid = -1, .cmd_fd = -1, .err = EPIPE, .pasid = NO_PASID };
+	if (pipe(cmd) || pipe(res))
+		return -errno;
+	b->pid = fork();
+	if (b->pid < 0)
+		return -errno;
+	if (b->pid == 0) {
+		char byte;
+		int ret = _test_cmd_bind(fd, device_id, &info);
+
+		reply[0] = -ret;
+		reply[1] = ret ? NO_PASID : info.pasid;
+		reply[2] = ret ? 0 : info.bond_id;
+		if (write(res[1], reply, sizeof(reply)) != sizeof(reply))
+			_exit(1);
+		_exit(read(cmd[0], &byte, 1) < 0);
+	}
+	close(cmd[0]);
+	close(res[1]);
+	b->cmd_fd = cmd[1];
+	if (read(res[0], reply, sizeof(reply)) != sizeof(reply))
+		reply[0] = EPIPE;
+	close(res[0]);
+	b->err = reply[0];
+	b->pasid = reply[1];
+	b->bond_id = reply[2];
+	return 0;
+}
+
+/* Let the child exit (@sig 0) or kill it; returns its exit code */
+static inline int mock_binder_stop(struct mock_binder *b, int sig)
+{
+	if (sig)
+		kill(b->pid, sig);
+	else if (write(b->cmd_fd, "x", 1) != 1)
+		kill(b->pid, SIGKILL);
+	close(b->cmd_fd);
+	return mock_wait_exit(b->pid);
+}
+
+/* Seeded, reproducible randomness for the sequence tests */
+static inline __u32 mock_rand(__u64 *state)
+{
+	/* xorshift64*: small, fast and good enough to pick operations */
+	*state ^= *state >> 12;
+	*state ^= *state << 25;
+	*state ^= *state >> 27;
+	return (__u32)((*state * 0x2545F4914F6CDD1DULL) >> 32);
+}
+
+#endif /* __MOCK_IOMMU_UTILS_H */

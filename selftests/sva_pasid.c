@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The PASID side of binding: an mm's PASID against a device's max_pasids
+ * (-EOVERFLOW), the global PASID space running out (-ENOSPC), its reuse
+ * once an mm is really gone, and devices without PASID support.
+ *
+ * PASIDs come from one global allocator. Other processes' mms are made
+ * with mock_binder children; a PASID is freed only at the mm's last
+ * mmdrop, which the SVA domain delays until unbind, so the tests poll
+ * (with a bound) where the kernel frees things late.
+ */
+#include "mock_iommu_utils.h"
+
+#define MAX_BINDERS 8
+
+FIXTURE(pasid) {
+	int fd;
+	__u32 wide;		/* a device with the full PASID width */
+	__u32 narrow;		/* a device limited to variant->max_pasids */
+	struct mock_binder binder[MAX_BINDERS];
+	unsigned int binders;
+};
+
+FIXTURE_VARIANT(pasid) {
+	__u32 max_pasids;	/* of the narrow device, PASIDs 1..max-1 */
+	bool by_instance;	/* limited by its instance, else by its width */
+};
+
+FIXTURE_VARIANT_ADD(pasid, device_limit_4) {
+	.max_pasids = 4,
+};
+
+FIXTURE_VARIANT_ADD(pasid, instance_limit_4) {
+	.max_pasids = 4,
+	.by_instance = true,
+};
+
+FIXTURE_VARIANT_ADD(pasid, single_pasid) {
+	.max_pasids = 2,
+};
+
+FIXTURE_SETUP(pasid)
+{
+	struct mock_iommu_device_create out;
+	__u32 wide_instance, narrow_instance;
+	__u32 bits = variant->by_instance ? MOCK_PASID_BITS : __builtin_ctz(variant->max_pasids);
+
+	self->fd = mock_open_or_skip();
+	test_cmd_instance_create(self->fd, 0, 0, &wide_instance);
+	test_cmd_device_create(self->fd, wide_instance, MOCK_PASID_BITS, 0, &self->wide);
+	narrow_instance = wide_instance;
+	if (variant->by_instance)
+		test_cmd_instance_create(self->fd, variant->max_pasids, 0, &narrow_instance);
+	ASSERT_EQ(0, _test_cmd_device_create(self->fd, narrow_instance, bits, 0, &out));
+	ASSERT_EQ(variant->max_pasids, out.out_max_pasids);
+	self->narrow = out.out_device_id;
+	mock_skip_without_sva(self->fd, self->wide);
+}
+
+FIXTURE_TEARDOWN(pasid)
+{
+	while (self->binders)
+		mock_binder_stop(&self->binder[--self->binders], SIGKILL);
+	close(self->fd);
+	self->fd = open(MOCK_DEV_PATH, O_RDWR);
+	ASSERT_LE(0, self->fd);
+	test_no_sva_state_left(self->fd);
+	close(self->fd);
+}
+
+/* Start a binder process on @dev; returns its errno (0: bound) */
+static int add_binder(FIXTURE_DATA(pasid) *self, __u32 dev, __u32 *pasid)
+{
+	struct mock_binder *b = &self->binder[self->binders];
+
+	if (self->binders == MAX_BINDERS || mock_binder_start(self->fd, dev, b))
+		return -1;
+	self->binders++;
+	if (pasid)
+		*pasid = b->pasid;
+	return b->err;
+}
+
+/* Stop the newest binder and unbind what it bound: its mm can go */
+static int drop_binder(FIXTURE_DATA(pasid) *self)
+{
+	struct mock_binder *b = &self->binder[--self->binders];
+
+	if (mock_binder_stop(b, 0))
+		return -1;
+	return b->bond_id ? _test_cmd_destroy(self->fd, b->bond_id) : 0;
+}
+
+/*
+ * Bind fresh mms to @dev until one fails, retrying from scratch while
+ * PASIDs of dead mms (earlier tests, earlier rounds) are still on their
+ * way back. Returns the errno of the bind that failed; *bound binders hold
+ * PASIDs.
+ */
+static int fill_pasid_space(FIXTURE_DATA(pasid) *self, __u32 dev, unsigned int want,
+			    unsigned int *bound)
+{
+	long long deadline = mock_now_ms() + MOCK_POLL_MS;
+	int err;
+
+	for (;;) {
+		*bound = 0;
+		while ((err = add_binder(self, dev, NULL)) == 0)
+			(*bound)++;
+		if (*bound >= want || mock_now_ms() > deadline)
+			return err;
+		while (self->binders)
+			if (drop_binder(self))
+				return -1;
+		mock_sleep_ms(20);
+	}
+}
+
+/* Wait until a fresh mm binds @dev; returns its PASID or NO_PASID */
+static __u32 poll_bind_fresh_mm(FIXTURE_DATA(pasid) *self, __u32 dev)
+{
+	long long deadline = mock_now_ms() + MOCK_POLL_MS;
+	__u32 pasid;
+
+	while (mock_now_ms() < deadline) {
+		int err = add_binder(self, dev, &pasid);
+
+		if (!err)
+			return pasid;
+		if (err != ENOSPC || drop_binder(self))
+			return NO_PASID;
+		mock_sleep_ms(20);
+	}
+	return NO_PASID;
+}
+
+/* An mm whose PASID is beyond a device's reach cannot bind it */
+TEST_F(pasid, overflow)
+{
+	struct mock_iommu_counters c0, c1;
+	struct mock_iommu_sva_info wide;
+	unsigned int i;
+	__u32 pasid;
+
+	/* Other mms take the PASIDs the narrow device could use */
+	for (i = 1; i < variant->max_pasids; i++)
+		ASSERT_EQ(0, add_binder(self, self->wide, &pasid));
+	test_cmd_bind(self->fd, self->wide, &wide);
+	ASSERT_LE(variant->max_pasids, wide.pasid);
+
+	test_cmd_counters(self->fd, 0, &c0);
+	test_err_bind(EOVERFLOW, self->fd, self->narrow);
+	test_cmd_counters(self->fd, 0, &c1);
+	ASSERT_EQ(c0.alloc_calls, c1.alloc_calls);
+	ASSERT_EQ(c0.attach_calls, c1.attach_calls);
+	ASSERT_EQ(c0.bonds_alive, c1.bonds_alive);
+	test_pasid_domain(self->fd, self->narrow, wide.pasid, 0);
+
+	/* Nothing else moved: the wide bond is intact, the PASID the same */
+	ASSERT_EQ(wide.pasid, mock_mm_pasid(self->fd));
+	test_pasid_domain(self->fd, self->wide, wide.pasid, wide.domain_id);
+	test_domain_users(self->fd, wide.domain_id, 1);
+	test_cmd_destroy(self->fd, wide.bond_id);
+	while (self->binders)
+		ASSERT_EQ(0, drop_binder(self));
+}
+
+/*
+ * The narrow device can use PASIDs 1..max-1. When live mms hold them all,
+ * a fresh mm gets -ENOSPC and nothing is allocated for it. A PASID comes
+ * back only when its mm is gone: the binder exiting is not enough while
+ * its bond (and so its domain's mm reference) lives.
+ */
+TEST_F_TIMEOUT(pasid, exhaustion, 120)
+{
+	struct mock_iommu_counters c0, c1;
+	unsigned int bound, i;
+	__u32 seen = 0, victim;
+
+	ASSERT_EQ(ENOSPC, fill_pasid_space(self, self->narrow, variant->max_pasids - 1,
+					   &bound));
+	ASSERT_EQ(variant->max_pasids - 1, bound);
+	for (i = 0; i < bound; i++) {
+		ASSERT_LT(0, self->binder[i].pasid);
+		ASSERT_GT(variant->max_pasids, self->binder[i].pasid);
+		seen |= 1U << self->binder[i].pasid;
+	}
+	/* Distinct PASIDs, all of 1..max-1 */
+	ASSERT_EQ(((1U << variant->max_pasids) - 1) & ~1U, seen);
+	/* The failed binder of fill_pasid_space() holds nothing */
+	ASSERT_EQ(0, drop_binder(self));
+
+	test_cmd_counters(self->fd, 0, &c0);
+	ASSERT_EQ(ENOSPC, add_binder(self, self->narrow, NULL));
+	ASSERT_EQ(0, drop_binder(self));
+	test_cmd_counters(self->fd, 0, &c1);
+	ASSERT_EQ(c0.alloc_calls, c1.alloc_calls);
+	ASSERT_EQ(c0.domains_alive, c1.domains_alive);
+	ASSERT_EQ(c0.bonds_alive, c1.bonds_alive);
+
+	/* The first binder exits; its bond keeps the mm, and the PASID, alive */
+	victim = self->binder[0].pasid;
+	ASSERT_EQ(0, mock_binder_stop(&self->binder[0], 0));
+	ASSERT_EQ(ENOSPC, add_binder(self, self->narrow, NULL));
+	ASSERT_EQ(0, drop_binder(self));
+
+	/* Unbinding drops the last reference: the PASID is free again */
+	test_cmd_destroy(self->fd, self->binder[0].bond_id);
+	self->binder[0] = self->binder[--self->binders];
+	ASSERT_EQ(victim, poll_bind_fresh_mm(self, self->narrow));
+	while (self->binders)
+		ASSERT_EQ(0, drop_binder(self));
+}
+
+/* A device without PASID support never binds, whatever the mm's state */
+TEST_F(pasid, no_pasid_device)
+{
+	struct mock_iommu_counters c0, c1;
+	struct mock_iommu_sva_info b;
+	__u32 instance, nopasid;
+
+	test_cmd_instance_create(self->fd, 0, 0, &instance);
+	test_cmd_device_create(self->fd, instance, 0, 0, &nopasid);
+
+	test_cmd_counters(self->fd, 0, &c0);
+	/* A fresh mm: no PASID can be allocated for this device */
+	ASSERT_EQ(ENOSPC, add_binder(self, nopasid, NULL));
+	ASSERT_EQ(0, drop_binder(self));
+	/* An mm that has a PASID: it is out of the device's range */
+	test_cmd_bind(self->fd, self->wide, &b);
+	test_err_bind(EOVERFLOW, self->fd, nopasid);
+	test_cmd_counters(self->fd, 0, &c1);
+	ASSERT_EQ(c0.alloc_calls + 1, c1.alloc_calls);
+	ASSERT_EQ(c0.attach_calls + 1, c1.attach_calls);
+	ASSERT_EQ(0, mock_pasid_domain(self->fd, nopasid, b.pasid));
+	test_cmd_destroy(self->fd, b.bond_id);
+}
+
+/* A PASID-less device sharing a group is left out of the group's attach */
+TEST_F(pasid, no_pasid_device_in_group)
+{
+	struct mock_iommu_domain_info di;
+	struct mock_iommu_sva_info b;
+	__u32 instance, with, without;
+
+	test_cmd_instance_create(self->fd, 0, 0, &instance);
+	test_cmd_device_create(self->fd, instance, MOCK_PASID_BITS, 0, &with);
+	test_cmd_device_create(self->fd, instance, 0, with, &without);
+
+	test_cmd_bind(self->fd, with, &b);
+	test_pasid_domain(self->fd, with, b.pasid, b.domain_id);
+	test_pasid_domain(self->fd, without, b.pasid, 0);
+	test_cmd_domain_info(self->fd, b.domain_id, &di);
+	ASSERT_EQ(1, di.out_attached);
+	test_err_bind(EOVERFLOW, self->fd, without);
+	test_cmd_destroy(self->fd, b.bond_id);
+	test_pasid_domain(self->fd, with, b.pasid, 0);
+}
+
+/* An IOMMU without SVA support: the driver is asked and says no */
+TEST_F(pasid, instance_without_sva)
+{
+	struct mock_iommu_counters c0, c1;
+	__u32 instance, dev;
+
+	test_cmd_instance_create(self->fd, 0, MOCK_IOMMU_INSTANCE_NO_SVA, &instance);
+	test_cmd_device_create(self->fd, instance, MOCK_PASID_BITS, 0, &dev);
+	test_cmd_counters(self->fd, 0, &c0);
+	test_err_bind(EOPNOTSUPP, self->fd, dev);
+	test_cmd_counters(self->fd, 0, &c1);
+	ASSERT_EQ(c0.alloc_calls + 1, c1.alloc_calls);
+	ASSERT_EQ(c0.domains_allocated, c1.domains_allocated);
+	ASSERT_EQ(c0.attach_calls, c1.attach_calls);
+	ASSERT_EQ(c0.bonds_alive, c1.bonds_alive);
+	ASSERT_EQ(0, mock_mm_domains(self->fd));
+}
+
+TEST_HARNESS_MAIN
