@@ -133,12 +133,19 @@ log "building the selftests: make -C $SELFTESTS_DIR OUTPUT=$out (LDFLAGS=-static
 LDFLAGS="-static ${LDFLAGS:-}" quiet "$run/selftests-build.log" \
 	make -C "$SELFTESTS_DIR" OUTPUT="$out" KSRC="$KSRC" KDIR="$KDIR" ||
 	build_failed "selftests build failed (log: $run/selftests-build.log)"
-# The programs are the directory's TEST_GEN_PROGS, asked from its Makefile.
+# The programs: the directory's `make list` if it has one, else its
+# TEST_GEN_PROGS as a make that reads it after the Makefile sees them.
+list_progs() {
+	make -s --no-print-directory -C "$SELFTESTS_DIR" list 2>/dev/null ||
+		make -s --no-print-directory -C "$SELFTESTS_DIR" -f Makefile -f "$root/scripts/print-progs.mk" \
+			OUTPUT="$out" KSRC="$KSRC" KDIR="$KDIR" sva-print-progs 2>/dev/null
+}
 progs=()
 while IFS= read -r p; do
-	[ -n "$p" ] && [ -x "$out/$p" ] && progs+=("$p")
-done < <(make -s --no-print-directory -C "$SELFTESTS_DIR" -f Makefile -f "$root/scripts/print-progs.mk" \
-	OUTPUT="$out" KSRC="$KSRC" KDIR="$KDIR" sva-print-progs 2>/dev/null | tr ' ' '\n' | sed 's|.*/||' | sort -u)
+	[ -z "$p" ] && continue
+	[ -x "$out/$p" ] || build_failed "selftest program $p was not built (log: $run/selftests-build.log)"
+	progs+=("$p")
+done < <(list_progs | tr ' ' '\n' | sed 's|.*/||')
 [ "${#progs[@]}" -gt 0 ] || build_failed "the selftests build produced no program in $out"
 limit=45
 if [ -f "$SELFTESTS_DIR/settings" ]; then

@@ -5,20 +5,33 @@
 # newer suites through a private apt configuration, so that the system's own
 # sources.list never gains trixie or sid.
 #
-# usage: fetch-source.sh <cache-dir> kernel        -> prints the unpacked tree
-#        fetch-source.sh <cache-dir> deb <package> -> prints the .deb path
+# usage: fetch-source.sh <cache-dir> kernel            -> prints the unpacked tree
+#        fetch-source.sh <cache-dir> deb <package>     -> prints the .deb path
+#        fetch-source.sh <cache-dir> names <prefix>    -> package names
+#        fetch-source.sh <cache-dir> depends <package> -> its Depends field
+# SUITES="bookworm-backports" picks other suites (default: trixie,
+# trixie-backports, sid); each set of suites has its own apt state.
 set -euo pipefail
 
 cache=$1
 what=$2
-apt_dir=$cache/apt
+suites=${SUITES:-trixie trixie-backports sid}
+if [ -n "${SUITES:-}" ]; then
+	apt_dir=$cache/apt-${suites// /+}
+else
+	apt_dir=$cache/apt
+fi
 mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial" "$apt_dir/etc"
 
-cat >"$apt_dir/etc/sources.list" <<'EOT'
-deb http://deb.debian.org/debian trixie main
-deb http://deb.debian.org/debian trixie-backports main
-deb http://deb.debian.org/debian sid main
-EOT
+for suite in $suites; do
+	echo "deb http://deb.debian.org/debian $suite main"
+done >"$apt_dir/etc/sources.list.new"
+if ! cmp -s "$apt_dir/etc/sources.list.new" "$apt_dir/etc/sources.list"; then
+	mv "$apt_dir/etc/sources.list.new" "$apt_dir/etc/sources.list"
+	rm -f "$apt_dir"/lists/*Packages*
+else
+	rm -f "$apt_dir/etc/sources.list.new"
+fi
 
 apt_opts=(
 	-o "Dir::Etc::sourcelist=$apt_dir/etc/sources.list"
@@ -36,7 +49,7 @@ log() { echo "fetch-source: $*" >&2; }
 refresh_lists() {
 	# One refresh per day is plenty; the archive moves slowly.
 	if [ -z "$(find "$apt_dir/lists" -maxdepth 1 -name '*Packages*' -mtime -1 -print -quit)" ]; then
-		log "updating private package lists (trixie, trixie-backports, sid)"
+		log "updating private package lists ($suites)"
 		apt-get "${apt_opts[@]}" -qq update >&2
 	fi
 }
@@ -82,6 +95,13 @@ deb)
 	[ -n "$ver" ] || { log "$pkg is not offered"; exit 1; }
 	log "using $pkg $ver"
 	download "$pkg" "$ver"
+	;;
+names)
+	apt-cache "${apt_opts[@]}" pkgnames "$3" | sort -V
+	;;
+depends)
+	ver=$(newest_version "$3")
+	apt-cache "${apt_opts[@]}" show "$3=$ver" | sed -n 's/^Depends: //p' | head -n 1
 	;;
 *)
 	log "unknown request '$what'"
