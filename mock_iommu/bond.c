@@ -76,8 +76,8 @@ int mock_bind(struct mock_file *mf, struct mock_dev *mdev,
 		return -EINVAL;
 
 	/* Allocate everything first: after the bind nothing may fail */
-	bond = kzalloc(sizeof(*bond), GFP_KERNEL);
-	mh_new = kzalloc(sizeof(*mh_new), GFP_KERNEL);
+	bond = kzalloc_obj(*bond);
+	mh_new = kzalloc_obj(*mh_new);
 	if (!bond || !mh_new) {
 		rc = -ENOMEM;
 		goto err_free;

@@ -177,7 +177,7 @@ struct iommu_domain *mock_domain_alloc_sva(struct device *dev,
 	if (inst->flags & MOCK_IOMMU_INSTANCE_NO_SVA)
 		return ERR_PTR(-EOPNOTSUPP);
 
-	md = kzalloc(sizeof(*md), GFP_KERNEL);
+	md = kzalloc_obj(*md);
 	if (!md)
 		return ERR_PTR(-ENOMEM);
 	md->domain.ops = &mock_sva_domain_ops;
@@ -258,22 +258,29 @@ static int mock_pasid_set(struct mock_dev *mdev, ioasid_t pasid,
 	return 0;
 }
 
+#ifdef HAVE_SET_DEV_PASID_OLD
 static int mock_sva_set_dev_pasid(struct iommu_domain *domain,
 				  struct device *dev, ioasid_t pasid,
 				  struct iommu_domain *old)
+#else
+static int mock_sva_set_dev_pasid(struct iommu_domain *domain,
+				  struct device *dev, ioasid_t pasid)
+#endif
 {
 	struct mock_domain *md = to_mock_domain(domain);
 	struct mock_dev *mdev = dev_iommu_priv_get(dev);
 	int rc;
 
 	mock_count(mdev->inst, MOCK_CNT_ATTACH_CALLS, 1);
-	rc = mock_fault_check(MOCK_IOMMU_FAULT_SET_DEV_PASID, mdev);
 	/*
 	 * A domain's page table format belongs to the IOMMU that built it;
-	 * -EINVAL tells the core to try another domain or allocate one.
+	 * -EINVAL tells the core to try another domain or allocate one. This
+	 * check comes before fault injection, so that an injected fault hits
+	 * the attach that would have succeeded, not the core's probing of
+	 * other instances' domains.
 	 */
-	if (!rc && md->inst != mdev->inst)
-		rc = -EINVAL;
+	rc = md->inst != mdev->inst ? -EINVAL :
+	     mock_fault_check(MOCK_IOMMU_FAULT_SET_DEV_PASID, mdev);
 	if (!rc) {
 		mutex_lock(&mock_lock);
 		rc = mock_pasid_set(mdev, pasid, md);
@@ -284,23 +291,39 @@ static int mock_sva_set_dev_pasid(struct iommu_domain *domain,
 	return rc;
 }
 
+/* Clearing an entry frees nothing and allocates nothing: cannot fail */
+static void mock_pasid_detach(struct device *dev, ioasid_t pasid)
+{
+	struct mock_dev *mdev = dev_iommu_priv_get(dev);
+
+	mock_count(mdev->inst, MOCK_CNT_DETACH_CALLS, 1);
+	mutex_lock(&mock_lock);
+	WARN_ON(mock_pasid_set(mdev, pasid, NULL));
+	mutex_unlock(&mock_lock);
+}
+
+#ifdef HAVE_SET_DEV_PASID_OLD
 /*
- * The 7.x core detaches a PASID by setting the blocked domain on it with
- * @old the domain that was there.
+ * The core detaches a PASID by setting the blocked domain on it with @old
+ * the domain that was there.
  */
 int mock_blocked_set_dev_pasid(struct iommu_domain *domain,
 			       struct device *dev, ioasid_t pasid,
 			       struct iommu_domain *old)
 {
-	struct mock_dev *mdev = dev_iommu_priv_get(dev);
-	int rc;
-
-	mock_count(mdev->inst, MOCK_CNT_DETACH_CALLS, 1);
-	mutex_lock(&mock_lock);
-	rc = mock_pasid_set(mdev, pasid, NULL);
-	mutex_unlock(&mock_lock);
-	return rc;
+	mock_pasid_detach(dev, pasid);
+	return 0;
 }
+#endif
+
+#ifdef HAVE_REMOVE_DEV_PASID
+/* Before 6.13 the core detached a PASID through this op */
+void mock_remove_dev_pasid(struct device *dev, ioasid_t pasid,
+			   struct iommu_domain *domain)
+{
+	mock_pasid_detach(dev, pasid);
+}
+#endif
 
 const struct iommu_domain_ops mock_sva_domain_ops = {
 	.set_dev_pasid = mock_sva_set_dev_pasid,

@@ -90,8 +90,12 @@ static int mock_def_domain_type(struct device *dev)
 	return IOMMU_DOMAIN_IDENTITY;
 }
 
+#ifdef HAVE_ATTACH_DEV_OLD
 static int mock_attach_dev(struct iommu_domain *domain, struct device *dev,
 			   struct iommu_domain *old)
+#else
+static int mock_attach_dev(struct iommu_domain *domain, struct device *dev)
+#endif
 {
 	/* No hardware: switching between identity and blocked is free */
 	return 0;
@@ -107,13 +111,16 @@ static struct iommu_domain mock_identity_domain = {
 };
 
 /*
- * The core detaches a PASID by installing the blocked domain on it, so the
- * blocked domain needs set_dev_pasid, and iommu_attach_device_pasid()
- * refuses to work without it.
+ * Since 6.13 the core detaches a PASID by installing the blocked domain on
+ * it, so the blocked domain needs set_dev_pasid, and
+ * iommu_attach_device_pasid() refuses to work without it. Older cores call
+ * iommu_ops->remove_dev_pasid() instead.
  */
 static const struct iommu_domain_ops mock_blocked_ops = {
 	.attach_dev = mock_attach_dev,
+#ifdef HAVE_SET_DEV_PASID_OLD
 	.set_dev_pasid = mock_blocked_set_dev_pasid,
+#endif
 };
 
 static struct iommu_domain mock_blocked_domain = {
@@ -127,6 +134,9 @@ const struct iommu_ops mock_iommu_ops = {
 	.release_device = mock_release_device,
 	.device_group = mock_device_group,
 	.def_domain_type = mock_def_domain_type,
+#ifdef HAVE_REMOVE_DEV_PASID
+	.remove_dev_pasid = mock_remove_dev_pasid,
+#endif
 	.owner = THIS_MODULE,
 	.identity_domain = &mock_identity_domain,
 	.blocked_domain = &mock_blocked_domain,
@@ -138,7 +148,7 @@ struct mock_instance *mock_instance_create(struct mock_file *owner,
 	struct mock_instance *inst;
 	int rc;
 
-	inst = kzalloc(sizeof(*inst), GFP_KERNEL);
+	inst = kzalloc_obj(*inst);
 	if (!inst)
 		return ERR_PTR(-ENOMEM);
 	inst->obj.type = MOCK_OBJ_INSTANCE;
@@ -189,7 +199,7 @@ struct mock_dev *mock_dev_create(struct mock_instance *inst, u32 pasid_bits,
 	struct mock_dev *mdev;
 	int rc;
 
-	mdev = kzalloc(sizeof(*mdev), GFP_KERNEL);
+	mdev = kzalloc_obj(*mdev);
 	if (!mdev)
 		return ERR_PTR(-ENOMEM);
 	mdev->obj.type = MOCK_OBJ_DEVICE;

@@ -335,7 +335,7 @@ static int mock_fops_open(struct inode *inode, struct file *filp)
 {
 	struct mock_file *mf;
 
-	mf = kzalloc(sizeof(*mf), GFP_KERNEL);
+	mf = kzalloc_obj(*mf);
 	if (!mf)
 		return -ENOMEM;
 	mutex_init(&mf->lock);
