@@ -20,8 +20,7 @@ KERNEL=${KERNEL:-${KDIR:+$KDIR/arch/x86/boot/bzImage}}
 [ -f "$KERNEL" ] || { echo "bench: no kernel; run make setup" >&2; exit 1; }
 
 accels=()
-if echo quit | timeout 20 qemu-system-x86_64 -accel kvm -M none -nodefaults \
-	-display none -monitor stdio >/dev/null 2>&1; then
+if "$root/scripts/kvm-usable.sh" "$KERNEL"; then
 	accels+=(kvm)
 fi
 accels+=(tcg)

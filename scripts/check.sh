@@ -48,13 +48,8 @@ krelease() {
 release=$(krelease)
 
 # --- accelerator and boot mode ---------------------------------------------
-kvm_usable() {
-	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
-	echo quit | timeout 20 qemu-system-x86_64 -accel kvm -M none -nodefaults \
-		-display none -monitor stdio >/dev/null 2>&1
-}
 if [ "$ACCEL" = auto ]; then
-	if kvm_usable; then ACCEL=kvm; else ACCEL=tcg; fi
+	if "$root/scripts/kvm-usable.sh" "$KERNEL"; then ACCEL=kvm; else ACCEL=tcg; fi
 fi
 case $ACCEL in kvm | tcg) ;; *) die "ACCEL must be auto, kvm or tcg" ;; esac
 if [ "$BOOT" = auto ]; then
