@@ -126,6 +126,8 @@ def parse_tap(text):
             status = SKIP
         else:
             status = PASS if ok == "ok" else FAIL
+        if status == SKIP and word in ("SKIP", "TODO"):
+            directive = directive[len(word):].strip() or word.lower()
         cases.append((status, name, directive))
     return cases, plan
 

@@ -1,0 +1,1 @@
+savedcmd_/work/main/runner-tests/stub/module/Module.symvers :=  scripts/mod/modpost -M -m       -o /work/main/runner-tests/stub/module/Module.symvers -T /work/main/runner-tests/stub/module/modules.order -i Module.symvers -e 

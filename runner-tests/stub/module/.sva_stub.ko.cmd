@@ -1,0 +1,1 @@
+savedcmd_/work/main/runner-tests/stub/module/sva_stub.ko := x86_64-linux-gnu-ld -r -m elf_x86_64 -z noexecstack --no-warn-rwx-segments --build-id=sha1  -T arch/x86/module.lds -o /work/main/runner-tests/stub/module/sva_stub.ko /work/main/runner-tests/stub/module/sva_stub.o /work/main/runner-tests/stub/module/sva_stub.mod.o /work/main/runner-tests/stub/module/.module-common.o

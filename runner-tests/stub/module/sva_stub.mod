@@ -1,0 +1,1 @@
+/work/main/runner-tests/stub/module/sva_stub.o
