@@ -13,6 +13,7 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+t_start=$SECONDS
 cache=${SVA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sva-kselftest}
 state=$cache/state
 
@@ -247,7 +248,7 @@ initramfs)
 	;;
 vng)
 	command -v vng >/dev/null || die "vng not found (make setup installs virtme-ng)"
-	vopts=(--run "$KERNEL" --memory 1G --cpus 2 --verbose --rwdir "$guest"
+	vopts=(--run "$KERNEL" --memory 1G --cpus 2 --verbose --force-9p --rwdir "$guest"
 		--append "panic=-1 ${APPEND:-}")
 	[ "$ACCEL" = tcg ] && vopts+=(--disable-kvm --qemu-opts="-accel tcg,thread=single")
 	log "booting: vng --run (host timeout ${TIMEOUT}s)"
@@ -278,6 +279,6 @@ done
 rm -f "$run/initramfs.cpio"
 ln -sfn "$run" "$cache/results/latest"
 head -n -1 "$run/verdict.out"
-log "results in $run (also $cache/results/latest)"
+log "results in $run (also $cache/results/latest); $((SECONDS - t_start)) s in all"
 tail -n 1 "$run/verdict.out"
 exit "$verdict"

@@ -44,7 +44,7 @@ put() {
 
 status() {
 	put status "$1"
-	echo "sva-guest: $1"
+	echo "sva-guest: [$(cut -d' ' -f1 /proc/uptime 2>/dev/null)] $1"
 }
 
 status "started $(uname -r)"
