@@ -219,6 +219,8 @@ static void *bind_thread_fn(void *arg)
 
 	pthread_barrier_wait(t->barrier);
 	t->ret = _test_cmd_bind(t->fd, t->dev, &t->info);
+	/* All bound; then wait until the test thread has looked */
+	pthread_barrier_wait(t->barrier);
 	pthread_barrier_wait(t->barrier);
 	if (!t->ret)
 		t->ret = _test_cmd_destroy(t->fd, t->info.bond_id);
@@ -234,7 +236,7 @@ TEST_F(sva, bind_from_threads)
 	unsigned int i;
 
 	test_cmd_counters(self->fd, 0, &c0);
-	/* The test thread joins both rendezvous, so it can look in between */
+	/* The test thread joins every rendezvous, so it can look in between */
 	ASSERT_EQ(0, pthread_barrier_init(&barrier, NULL, BIND_THREADS + 1));
 	for (i = 0; i < BIND_THREADS; i++) {
 		t[i] = (struct bind_thread){ &barrier, self->fd, self->dev[0] };
@@ -254,7 +256,11 @@ TEST_F(sva, bind_from_threads)
 	ASSERT_EQ(c0.attach_calls + group_size(variant), c1.attach_calls);
 	ASSERT_EQ(c0.handles_alive + 1, c1.handles_alive);
 	ASSERT_EQ(c0.bonds_alive + BIND_THREADS, c1.bonds_alive);
+	test_cmd_bond_info(self->fd, t[0].info.bond_id, &t[0].info);
+	ASSERT_EQ(BIND_THREADS, t[0].info.handle_users);
 
+	/* Now they all unbind at once */
+	pthread_barrier_wait(&barrier);
 	for (i = 0; i < BIND_THREADS; i++) {
 		ASSERT_EQ(0, pthread_join(tid[i], NULL));
 		ASSERT_EQ(0, t[i].ret);
