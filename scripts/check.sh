@@ -239,7 +239,7 @@ initramfs)
 	fi
 	stream=$run/stream.log
 	log "booting: qemu -kernel + busybox initramfs (host timeout ${TIMEOUT}s)"
-	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 "${accel[@]}" -M pc -smp 2 -m 1G \
+	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 "${accel[@]}" -M pc -smp 2 -m "${MEM:-512M}" \
 		-nodefaults -display none -no-reboot \
 		-kernel "$KERNEL" -initrd "$run/initramfs.cpio" \
 		-append "console=ttyS0 panic=-1 rdinit=/init ${APPEND:-}" \

@@ -34,7 +34,7 @@ ln -s busybox "$tmp/root/bin/sh"
 printf '#!/bin/sh\n/bin/busybox echo SVA-KVM-OK\n/bin/busybox reboot -f\n' >"$tmp/root/init"
 chmod +x "$tmp/root/init"
 (cd "$tmp/root" && find . | cpio -o -H newc --quiet) >"$tmp/init.cpio"
-(timeout -k 5 60 qemu-system-x86_64 -accel kvm -cpu host -M pc -smp 1 -m 512 \
+(timeout -k 5 30 qemu-system-x86_64 -accel kvm -cpu host -M pc -smp 1 -m 512 \
 	-nodefaults -display none -no-reboot -kernel "$kernel" -initrd "$tmp/init.cpio" \
 	-append "console=ttyS0 panic=-1 rdinit=/init" -serial "file:$tmp/console" \
 	</dev/null >"$tmp/qemu.log" 2>&1 || true) 2>/dev/null
