@@ -242,9 +242,9 @@ TEST_F(uapi, not_for_unprivileged_users)
  * leaves nothing behind (teardown). Reproduce with MOCK_IOMMU_SEED=<seed>.
  */
 #define RAND_THREADS	3
-#define RAND_OPS	400
+#define RAND_OPS	200
 #define RAND_MAX_ID	24
-#define RAND_SECONDS	15
+#define RAND_SECONDS	8
 
 struct rand_thread {
 	int fd;
