@@ -96,6 +96,10 @@ build_failed() {
 }
 
 # --- build the module --------------------------------------------------------
+# Runs in parallel (e.g. several probes) must not build into the same
+# directories at once.
+exec 9>"$cache/.build-lock"
+flock 9
 modules=()
 if [ -f "$MODULE_DIR/Makefile" ] && grep -q 'KDIR' "$MODULE_DIR/Makefile"; then
 	log "building the module: make -C $MODULE_DIR KDIR=$KDIR"
@@ -149,6 +153,7 @@ if [ -f "$SELFTESTS_DIR/settings" ]; then
 	[ -n "$t" ] && limit=$t
 fi
 echo "$limit" >"$payload/timeout"
+: >"$payload/timeouts"
 : >"$payload/tests.list"
 for p in "${progs[@]}"; do
 	cp "$out/$p" "$payload/tests/"
@@ -174,12 +179,13 @@ if [ -n "$PROBE" ]; then
 		cp "$cache/work/probes/probe_$PROBE" "$payload/tests/"
 		echo "probe_$PROBE" >>"$payload/tests.list"
 		# A hang must trip the per-program watchdog, not the host's limit.
-		[ "$PROBE" = hang ] && echo 10 >"$payload/timeout" && limit=10
+		[ "$PROBE" = hang ] && echo "probe_hang 10" >>"$payload/timeouts"
 		;;
 	*) die "unknown PROBE=$PROBE (fail, warn, leak, panic or hang)" ;;
 	esac
 fi
 cp "$root/scripts/guest-run.sh" "$payload/"
+flock -u 9
 ntests=$(wc -l <"$payload/tests.list")
 log "payload: ${#modules[@]} module(s)${PROBE:+ + probe}, $ntests program(s), ${limit}s per program"
 

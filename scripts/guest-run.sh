@@ -12,6 +12,7 @@
 #                                      load order; unloaded in reverse)
 #   tests/<prog>        tests.list    (one program per line, run order)
 #   timeout                           (per-program limit in seconds)
+#   timeouts                          ("<prog> <seconds>" overrides, optional)
 # Raw artifacts go to <out-dir>; with <stream-device> (a spare serial port)
 # each one is also sent to the host as soon as it is complete, framed by
 # "@@sva-begin <name>" / "@@sva-end <name>" lines, so that whatever the
@@ -94,14 +95,16 @@ emit module_load
 limit=$(cat "$payload/timeout" 2>/dev/null || echo 45)
 while read -r prog; do
 	[ -n "$prog" ] || continue
-	status "running $prog (limit ${limit}s)"
+	limit_p=$(sed -n "s/^$prog \([0-9][0-9]*\)$/\1/p" "$payload/timeouts" 2>/dev/null)
+	limit_p=${limit_p:-$limit}
+	status "running $prog (limit ${limit_p}s)"
 	res=$out/tests/$prog
 	start=$(date +%s)
 	(cd "$payload/tests" && exec "./$prog") >"$res.tap" 2>"$res.err" </dev/null &
 	pid=$!
 	(
-		sleep "$limit"
-		echo "timeout after $limit s" >"$res.timeout"
+		sleep "$limit_p"
+		echo "timeout after $limit_p s" >"$res.timeout"
 		kill -TERM "$pid" 2>/dev/null
 		sleep 2
 		kill -KILL "$pid" 2>/dev/null
