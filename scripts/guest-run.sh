@@ -105,9 +105,25 @@ while read -r prog; do
 	(
 		sleep "$limit_p"
 		echo "timeout after $limit_p s" >"$res.timeout"
+		emit "tests/$prog.timeout"
 		kill -TERM "$pid" 2>/dev/null
 		sleep 2
 		kill -KILL "$pid" 2>/dev/null
+		# A task stuck in the kernel ignores SIGKILL and the wait below
+		# would never return: give the host what there is and stop.
+		sleep 10
+		if kill -0 "$pid" 2>/dev/null; then
+			echo "$prog is stuck in the kernel: SIGKILL did not end it" >"$res.stuck"
+			emit "tests/$prog.stuck"
+			grep -E '^(State|Name)' "/proc/$pid/status" >>"$res.stuck" 2>/dev/null
+			cat "/proc/$pid/stack" >>"$res.stuck" 2>/dev/null
+			dmesg -s 4194304 >"$out/dmesg" 2>/dev/null || dmesg >"$out/dmesg"
+			cp "$res.stuck" "$out/stuck"
+			emit stuck
+			emit dmesg
+			echo "sva-guest: $prog stuck in the kernel, powering off"
+			busybox reboot -f 2>/dev/null || reboot -f
+		fi
 	) &
 	watchdog=$!
 	wait "$pid"

@@ -139,6 +139,11 @@ def program_cases(art, prog, status_line):
     timeout = read(os.path.join(art, "tests", prog + ".timeout"))
     out = []
     if rcs is None:
+        stuck = read(os.path.join(art, "tests", prog + ".stuck"))
+        if stuck:
+            return [Case(prog, prog, FAIL, "per-program %s; %s" % ((timeout or "timeout").strip(),
+                                                                 stuck.splitlines()[0]),
+                         stuck.splitlines()[1:] + (tap or "").splitlines()[-20:])], tap, err
         if status_line.startswith("running " + prog + " "):
             why = "did not finish: the guest crashed or hung while it ran"
         else:
@@ -260,7 +265,10 @@ def complete_check(art, console, how, status_line):
     if read(os.path.join(art, "complete")) is not None:
         return Case("runner", "guest_complete", PASS)
     tail = (console or "").splitlines()[-40:]
-    if how == "timeout":
+    stuck = read(os.path.join(art, "stuck"))
+    if stuck:
+        why = "guest powered off early: " + stuck.splitlines()[0]
+    elif how == "timeout":
         why = "host timeout: guest hung (last step: %s)" % (status_line or "none")
     elif any("Kernel panic" in l for l in (console or "").splitlines()):
         why = "guest kernel panic (last step: %s)" % (status_line or "none")
