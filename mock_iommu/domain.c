@@ -291,6 +291,18 @@ static int mock_sva_set_dev_pasid(struct iommu_domain *domain,
 	return rc;
 }
 
+/* Empties the PASID table of a device the core releases. */
+void mock_pasid_release(struct mock_dev *mdev)
+{
+	struct mock_domain *md;
+	unsigned long pasid;
+
+	mutex_lock(&mock_lock);
+	xa_for_each(&mdev->pasids, pasid, md)
+		WARN_ON(mock_pasid_set(mdev, pasid, NULL));
+	mutex_unlock(&mock_lock);
+}
+
 /* Clearing an entry frees nothing and allocates nothing: cannot fail */
 static void mock_pasid_detach(struct device *dev, ioasid_t pasid)
 {

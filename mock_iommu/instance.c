@@ -67,8 +67,12 @@ static void mock_release_device(struct device *dev)
 {
 	struct mock_dev *mdev = dev_iommu_priv_get(dev);
 
-	/* The core detached every PASID before it let the device go */
-	WARN_ON(READ_ONCE(mdev->nr_attached));
+	/*
+	 * The core does not detach the PASIDs of a device that leaves a
+	 * group: a peer's bond may still hold the group's PASID. Like real
+	 * hardware, the departing device's PASID table goes with it.
+	 */
+	mock_pasid_release(mdev);
 	mock_count(mdev->inst, MOCK_CNT_DEVICES_RELEASED, 1);
 }
 

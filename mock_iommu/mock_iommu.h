@@ -249,6 +249,7 @@ int mock_blocked_set_dev_pasid(struct iommu_domain *domain,
 void mock_remove_dev_pasid(struct device *dev, ioasid_t pasid,
 			   struct iommu_domain *domain);
 #endif
+void mock_pasid_release(struct mock_dev *mdev);
 int mock_fault_arm(struct mock_file *mf,
 		   const struct mock_iommu_fault_inject *fi);
 void mock_fault_disarm_file(struct mock_file *mf);
