@@ -126,7 +126,9 @@ done
 # Static binaries, so that the busybox initramfs needs no C library; the
 # kselftest lib.mk honours OUTPUT, and LDFLAGS from the environment is
 # appended to by the Makefile rather than replaced.
-out=$cache/work/selftests
+# One output directory per selftests source directory: binaries built
+# from another checkout must never look up to date here.
+out=$cache/work/$(echo "$SELFTESTS_DIR" | sha256sum | cut -c1-12)/selftests
 mkdir -p "$out"
 [ -f "$SELFTESTS_DIR/Makefile" ] || build_failed "no selftests Makefile in $SELFTESTS_DIR"
 log "building the selftests: make -C $SELFTESTS_DIR OUTPUT=$out (LDFLAGS=-static)"
