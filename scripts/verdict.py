@@ -105,11 +105,14 @@ def demux_stream(stream, outdir):
 
 def parse_tap(text):
     """Top-level cases and plan of one kselftest program's TAP output."""
-    cases, plan = [], None
+    cases, plan, plan_skip = [], None, ""
     for line in text.splitlines():
         m = PLAN_RE.match(line)
         if m and plan is None:
             plan = int(m.group(1))
+            d = line.split("#", 1)[1].strip() if "#" in line else ""
+            if d.upper().startswith("SKIP"):
+                plan_skip = d[4:].strip()
             continue
         m = TAP_RE.match(line)
         if not m:
@@ -129,7 +132,7 @@ def parse_tap(text):
         if status == SKIP and word in ("SKIP", "TODO"):
             directive = directive[len(word):].strip() or word.lower()
         cases.append((status, name, directive))
-    return cases, plan
+    return cases, plan, plan_skip
 
 
 def program_cases(art, prog, status_line):
@@ -151,7 +154,7 @@ def program_cases(art, prog, status_line):
         return [Case(prog, prog, FAIL, why, (tap or "").splitlines()[-20:])], tap, err
     fields = rcs.split()
     rc = int(fields[0]) if fields and fields[0].lstrip("-").isdigit() else -1
-    cases, plan = parse_tap(tap or "")
+    cases, plan, plan_skip = parse_tap(tap or "")
     for status, name, directive in cases:
         out.append(Case(prog, name, status, directive if status != PASS else ""))
     failed = any(c.status == FAIL for c in out)
@@ -171,7 +174,7 @@ def program_cases(art, prog, status_line):
         out.append(Case(prog, prog, FAIL, why, errtail))
     elif not cases:
         out.append(Case(prog, prog, SKIP if rc == 4 else PASS,
-                        "exit code 4 (KSFT_SKIP)" if rc == 4 else ""))
+                        (plan_skip or "exit code 4 (KSFT_SKIP)") if rc == 4 else ""))
     return out, tap, err
 
 
