@@ -9,7 +9,7 @@ CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/sva-kselftest
 # Passed to the scripts through the environment; unset means "the default".
 export SVA_CACHE := $(CACHE)
 export KSRC KDIR KERNEL BOOT ACCEL PROBE MODULE_DIR SELFTESTS_DIR \
-	MODULE_PARAMS TIMEOUT ALLOWLIST APPEND FLAVOUR JOBS V PROBES DISTRO_VERSION
+	MODULE_PARAMS TIMEOUT STALL ALLOWLIST APPEND FLAVOUR JOBS V PROBES DISTRO_VERSION
 
 .PHONY: help setup check check-runner bench-runner distro-kernel lint results
 
@@ -19,7 +19,7 @@ help:
 	@echo 'Targets:'
 	@echo '  setup          install Debian packages, fetch a kernel tree, build the test kernel (once)'
 	@echo '  check          build module + selftests, boot, run, judge; ends "sva: N passed, N failed, N skipped"'
-	@echo '  check-runner   prove the gate bites: probes that fail, WARN, leak, panic, hang (PROBES=...)'
+	@echo '  check-runner   prove the gate bites: probes that fail, WARN, leak, panic, stall, hang (PROBES=...)'
 	@echo '  bench-runner   print build, boot and check timings per boot mode and accelerator'
 	@echo '  distro-kernel  fetch a Debian distro kernel + headers into the cache (no dpkg install)'
 	@echo '  lint           shellcheck the scripts, byte-compile the verdict'
@@ -31,8 +31,9 @@ help:
 	@echo '  KERNEL=file    image to boot (default: $$(KDIR)/arch/x86/boot/bzImage)'
 	@echo '  BOOT=mode      auto (vng with KVM, initramfs without), vng or initramfs'
 	@echo '  ACCEL=accel    auto, kvm or tcg'
-	@echo '  PROBE=what     inject a probe into check: fail, warn, leak, panic or hang'
+	@echo '  PROBE=what     inject a probe into check: fail, warn, leak, panic, stall or hang'
 	@echo '  TIMEOUT=s      host-side limit for the whole guest run (default: derived)'
+	@echo '  STALL=s        stop the guest after s seconds without progress (default: program timeout + 60)'
 	@echo '  ALLOWLIST=file kernel splats to tolerate (default: scripts/splat-allowlist)'
 	@echo '  MODULE_DIR=dir SELFTESTS_DIR=dir  what to build and run (default: mock_iommu, selftests)'
 	@echo '  MODULE_PARAMS="a=b" parameters for insmod of the module'

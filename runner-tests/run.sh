@@ -9,6 +9,8 @@
 #   warn   a module that WARN()s
 #   leak   a module that leaks an allocation (kmemleak)
 #   panic  a module that panics the guest
+#   stall  a module whose load never returns: the host stops the guest
+#          when it makes no progress (STALL=30 here)
 #   hang   a selftest program that never ends (per-program timeout)
 #
 # PROBES="fail warn" picks some; every other variable reaches `make check`.
@@ -16,7 +18,7 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-read -r -a probes <<<"${PROBES:-fail warn leak panic hang}"
+read -r -a probes <<<"${PROBES:-fail warn leak panic stall hang}"
 
 # What the output of a run with the probe must show: the failing case line
 # and the evidence behind it.
@@ -27,6 +29,7 @@ expect() {
 	leak) echo '^not ok [0-9]+ kmemleak$|unreferenced object' ;;
 	panic) echo '^not ok [0-9]+ guest_complete$|Kernel panic - not syncing: sva_probe: deliberate panic' ;;
 	hang) echo '^not ok [0-9]+ probe_hang$|probe_hang -- per-program timeout' ;;
+	stall) echo '^not ok [0-9]+ guest_complete$|guest hung, stopped by the host .*last step: insmod sva_probe.ko mode=stall' ;;
 	*) return 1 ;;
 	esac
 }
@@ -40,7 +43,9 @@ for probe in "${probes[@]}"; do
 	logf=$(mktemp)
 	echo "# probe $probe: make check PROBE=$probe" >&2
 	start=$SECONDS
-	PROBE=$probe "$root/scripts/check.sh" >"$logf" 2>&1
+	stall=${STALL:-}
+	[ "$probe" = stall ] && stall=${STALL:-30}
+	PROBE=$probe STALL=$stall "$root/scripts/check.sh" >"$logf" 2>&1
 	rc=$?
 	secs=$((SECONDS - start))
 	problems=()

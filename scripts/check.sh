@@ -8,7 +8,8 @@
 #
 # Settings come from the environment (the Makefile passes its variables):
 #   KSRC KDIR KERNEL BOOT(auto|vng|initramfs) ACCEL(auto|kvm|tcg)
-#   MODULE_DIR SELFTESTS_DIR PROBE(fail|warn|leak|panic|hang) TIMEOUT
+#   MODULE_DIR SELFTESTS_DIR PROBE(fail|warn|leak|panic|stall|hang) TIMEOUT
+#   STALL (seconds without guest progress before the host stops it)
 #   ALLOWLIST MODULE_PARAMS V
 set -uo pipefail
 
@@ -166,7 +167,7 @@ done
 if [ -n "$PROBE" ]; then
 	pdir=$root/runner-tests/probe
 	case $PROBE in
-	warn | leak | panic)
+	warn | leak | panic | stall)
 		log "probe: module sva_probe mode=$PROBE"
 		quiet "$run/probe-build.log" make -C "$KDIR" M="$pdir" modules ||
 			build_failed "probe module build failed (log: $run/probe-build.log)"
@@ -183,7 +184,7 @@ if [ -n "$PROBE" ]; then
 		# A hang must trip the per-program watchdog, not the host's limit.
 		[ "$PROBE" = hang ] && echo "probe_hang 10" >>"$payload/timeouts"
 		;;
-	*) die "unknown PROBE=$PROBE (fail, warn, leak, panic or hang)" ;;
+	*) die "unknown PROBE=$PROBE (fail, warn, leak, panic, stall or hang)" ;;
 	esac
 fi
 cp "$root/scripts/guest-run.sh" "$payload/"
@@ -235,7 +236,38 @@ EOT
 	rm -rf "$tree"
 }
 
-vm_end="exit 0"
+# Run the VM under the overall limit, and also stop it when the guest makes
+# no progress (no artifact written) for longer than a program may take, or
+# does not start the guest script within the boot allowance: a hang then
+# costs minutes, not the sum of every program's limit.
+maxlimit=$limit
+while read -r _ t; do
+	[ "${t:-0}" -gt "$maxlimit" ] && maxlimit=$t
+done <"$payload/timeouts"
+stall=${STALL:-$((maxlimit + 60))}
+guarded() {
+	local watch=$1 pid sig old="" last=$SECONDS allow=$boot_allow
+	shift
+	"$@" &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 2
+		sig=$(find "$watch" -type f -printf '%s %T@ %p\n' 2>/dev/null | md5sum)
+		if [ "$sig" != "$old" ]; then
+			[ -n "$old" ] && allow=$stall
+			old=$sig
+			last=$SECONDS
+		elif [ $((SECONDS - last)) -gt "$allow" ]; then
+			log "no progress from the guest for $allow s: stopping it"
+			echo "no progress for $allow s" >"$run/stalled"
+			kill -TERM "$pid" 2>/dev/null
+			sleep 5
+			kill -KILL "$pid" 2>/dev/null
+		fi
+	done
+	wait "$pid"
+}
+
 start=$SECONDS
 case $BOOT in
 initramfs)
@@ -246,8 +278,9 @@ initramfs)
 		accel=(-accel "tcg,thread=single")
 	fi
 	stream=$run/stream.log
-	log "booting: qemu -kernel + busybox initramfs (host timeout ${TIMEOUT}s)"
-	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 "${accel[@]}" -M pc -smp 2 -m "${MEM:-512M}" \
+	: >"$stream"
+	log "booting: qemu -kernel + busybox initramfs (host timeout ${TIMEOUT}s, or ${boot_allow}s to start, ${stall}s without progress)"
+	guarded "$stream" timeout -k 10 "$TIMEOUT" qemu-system-x86_64 "${accel[@]}" -M pc -smp 2 -m "${MEM:-512M}" \
 		-nodefaults -display none -no-reboot \
 		-kernel "$KERNEL" -initrd "$run/initramfs.cpio" \
 		-append "console=ttyS0 panic=-1 rdinit=/init ${APPEND:-}" \
@@ -259,14 +292,20 @@ vng)
 	vopts=(--run "$KERNEL" --memory 1G --cpus 2 --verbose --force-9p --rwdir "$guest"
 		--append "panic=-1 ${APPEND:-}")
 	[ "$ACCEL" = tcg ] && vopts+=(--disable-kvm --qemu-opts="-accel tcg,thread=single")
-	log "booting: vng --run (host timeout ${TIMEOUT}s)"
-	(cd "$run" && timeout -k 10 "$TIMEOUT" vng "${vopts[@]}" \
+	log "booting: vng --run (host timeout ${TIMEOUT}s, or ${boot_allow}s to start, ${stall}s without progress)"
+	(cd "$run" && guarded "$guest" timeout -k 10 "$TIMEOUT" vng "${vopts[@]}" \
 		--exec "sh $payload/guest-run.sh $payload $guest" </dev/null >"$console" 2>&1)
 	rc=$?
 	stream=
 	;;
 esac
-if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then vm_end=timeout; else vm_end="exit $rc"; fi
+if [ -f "$run/stalled" ]; then
+	vm_end="timeout: $(cat "$run/stalled")"
+elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+	vm_end="timeout: over the ${TIMEOUT}s limit"
+else
+	vm_end="exit $rc"
+fi
 log "guest finished after $((SECONDS - start)) s ($vm_end)"
 echo "$((SECONDS - start))" >"$run/boot-seconds"
 

@@ -271,8 +271,8 @@ def complete_check(art, console, how, status_line):
     stuck = read(os.path.join(art, "stuck"))
     if stuck:
         why = "guest powered off early: " + stuck.splitlines()[0]
-    elif how == "timeout":
-        why = "host timeout: guest hung (last step: %s)" % (status_line or "none")
+    elif how.startswith("timeout"):
+        why = "guest hung, stopped by the host (%s; last step: %s)" % (how, status_line or "none")
     elif any("Kernel panic" in l for l in (console or "").splitlines()):
         why = "guest kernel panic (last step: %s)" % (status_line or "none")
     else:

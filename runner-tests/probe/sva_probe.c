@@ -5,15 +5,17 @@
  *   mode=warn   WARN() at load
  *   mode=leak   allocate at load and drop the only pointer
  *   mode=panic  panic() at load
+ *   mode=stall  never return from load (the host must stop the guest)
  *   mode=none   nothing
  */
+#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
 static char *mode = "none";
 module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "none, warn, leak or panic");
+MODULE_PARM_DESC(mode, "none, warn, leak, panic or stall");
 
 static void *sva_probe_ptr;
 
@@ -27,6 +29,10 @@ static int __init sva_probe_init(void)
 		WRITE_ONCE(sva_probe_ptr, NULL);
 	} else if (!strcmp(mode, "panic")) {
 		panic("sva_probe: deliberate panic (runner self-test)\n");
+	} else if (!strcmp(mode, "stall")) {
+		pr_info("sva_probe: never returning from init (runner self-test)\n");
+		for (;;)
+			msleep_interruptible(1000);
 	} else if (strcmp(mode, "none")) {
 		return -EINVAL;
 	}

@@ -1,1 +1,1 @@
-savedcmd_/work/main/runner-tests/stub/module/Module.symvers :=  scripts/mod/modpost -M -m       -o /work/main/runner-tests/stub/module/Module.symvers -T /work/main/runner-tests/stub/module/modules.order -i Module.symvers -e 
+savedcmd_Module.symvers :=  /root/.cache/sva-kselftest/build/linux-source-7.3-7.3.4-1~bpo13+1-debug/scripts/mod/modpost -M     -E     -o Module.symvers -T modules.order -i /root/.cache/sva-kselftest/build/linux-source-7.3-7.3.4-1~bpo13+1-debug/Module.symvers -e 

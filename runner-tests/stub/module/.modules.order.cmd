@@ -1,1 +1,1 @@
-savedcmd_/work/main/runner-tests/stub/module/modules.order := {   echo /work/main/runner-tests/stub/module/sva_stub.o; :; } > /work/main/runner-tests/stub/module/modules.order
+savedcmd_modules.order := {   echo sva_stub.o; :; } > modules.order

@@ -1,1 +1,1 @@
-savedcmd_/work/main/runner-tests/stub/module/sva_stub.mod := printf '%s\n'   sva_stub.o | awk '!x[$$0]++ { print("/work/main/runner-tests/stub/module/"$$0) }' > /work/main/runner-tests/stub/module/sva_stub.mod
+savedcmd_sva_stub.mod := printf '%s\n'   sva_stub.o | awk '!x[$$0]++ { print("./"$$0) }' > sva_stub.mod

@@ -1,1 +1,1 @@
-/work/main/runner-tests/stub/module/sva_stub.o
+./sva_stub.o

@@ -15,14 +15,5 @@ __section(".gnu.linkonce.this_module") = {
 };
 
 
-
-static const struct modversion_info ____versions[]
-__used __section("__versions") = {
-	{ 0xc145dc1e, "misc_deregister" },
-	{ 0xbdfb6dbb, "__fentry__" },
-	{ 0xb1fc0a98, "misc_register" },
-	{ 0x5002fa32, "module_layout" },
-};
-
 MODULE_INFO(depends, "");
 
