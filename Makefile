@@ -9,7 +9,7 @@ CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/sva-kselftest
 # Passed to the scripts through the environment; unset means "the default".
 export SVA_CACHE := $(CACHE)
 export KSRC KDIR KERNEL BOOT ACCEL PROBE MODULE_DIR SELFTESTS_DIR \
-	MODULE_PARAMS TIMEOUT STALL ALLOWLIST APPEND FLAVOUR JOBS V PROBES DISTRO_VERSION
+	MODULE_PARAMS TIMEOUT STALL MEM ALLOWLIST APPEND FLAVOUR JOBS V PROBES DISTRO_VERSION
 
 .PHONY: help setup check check-runner bench-runner distro-kernel lint results
 
@@ -38,6 +38,7 @@ help:
 	@echo '  MODULE_DIR=dir SELFTESTS_DIR=dir  what to build and run (default: mock_iommu, selftests)'
 	@echo '  MODULE_PARAMS="a=b" parameters for insmod of the module'
 	@echo '  APPEND="..."   extra kernel command line'
+	@echo '  MEM=size       guest memory, initramfs mode (default: 512M)'
 	@echo '  FLAVOUR=name   build dir suffix for setup (default: debug)'
 	@echo '  DISTRO_VERSION=ver  distro-kernel: a linux-image version (default: newest 6.12 in bookworm-backports)'
 	@echo '  CACHE=dir      cache (default: $${XDG_CACHE_HOME:-$$HOME/.cache}/sva-kselftest)'
