@@ -100,7 +100,10 @@ while read -r prog; do
 	status "running $prog (limit ${limit_p}s)"
 	res=$out/tests/$prog
 	start=$(date +%s)
-	(cd "$payload/tests" && exec "./$prog") >"$res.tap" 2>"$res.err" </dev/null &
+	# One stream, as kselftest's runner does: the harness reports a failed
+	# assertion on stderr right before the "not ok" line on stdout.
+	: >"$res.err"
+	(cd "$payload/tests" && exec "./$prog") >"$res.tap" 2>&1 </dev/null &
 	pid=$!
 	(
 		sleep "$limit_p"
