@@ -158,7 +158,7 @@ def program_cases(art, prog, status_line):
     for status, name, directive in cases:
         out.append(Case(prog, name, status, directive if status != PASS else ""))
     failed = any(c.status == FAIL for c in out)
-    errtail = err.splitlines()[-20:]
+    errtail = (err or tap or "").splitlines()[-20:]
     if timeout:
         out.append(Case(prog, prog, FAIL, "per-program " + timeout.strip(), errtail))
     elif plan is not None and len(cases) < plan:
