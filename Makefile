@@ -11,7 +11,7 @@ export SVA_CACHE := $(CACHE)
 export KSRC KDIR KERNEL BOOT ACCEL PROBE MODULE_DIR SELFTESTS_DIR \
 	MODULE_PARAMS TIMEOUT STALL MEM ALLOWLIST APPEND FLAVOUR JOBS V PROBES DISTRO_VERSION
 
-.PHONY: help setup check check-runner bench-runner distro-kernel lint results
+.PHONY: help setup check check-runner bench-runner distro-kernel lint results gate regressions
 
 help:
 	@echo 'SVA kselftests: a mock IOMMU driver + selftests of the SVA core, run in a VM'
@@ -22,6 +22,8 @@ help:
 	@echo '  check-runner   prove the gate bites: probes that fail, WARN, leak, panic, stall, hang (PROBES=...)'
 	@echo '  bench-runner   print build, boot and check timings per boot mode and accelerator'
 	@echo '  distro-kernel  fetch a Debian distro kernel + headers into the cache (no dpkg install)'
+	@echo '  gate           PATCHES=series: baseline vs patched kernel, report new failures, splats, leaks'
+	@echo '  regressions    replay regressions/*.patch through the gate; each must be caught (ONLY="0001 0005")'
 	@echo '  lint           shellcheck the scripts, byte-compile the verdict'
 	@echo '  results        print the path of the latest results directory'
 	@echo
@@ -42,6 +44,7 @@ help:
 	@echo '  FLAVOUR=name   build dir suffix for setup (default: debug)'
 	@echo '  DISTRO_VERSION=ver  distro-kernel: a linux-image version (default: newest 6.12 in bookworm-backports)'
 	@echo '  CACHE=dir      cache (default: $${XDG_CACHE_HOME:-$$HOME/.cache}/sva-kselftest)'
+	@echo '  PATCHES=x      gate: an mbox/patch file, a directory of *.patch, or a git range of KSRC'
 	@echo '  V=1            show build output'
 
 setup:
@@ -59,9 +62,16 @@ bench-runner:
 distro-kernel:
 	@scripts/distro-kernel.sh
 
+gate:
+	@scripts/gate.py $(if $(KSRC),--ksrc "$(KSRC)") --patches "$(PATCHES)"
+
+regressions:
+	@scripts/gate.py $(if $(KSRC),--ksrc "$(KSRC)") --regressions regressions $(if $(ONLY),--only $(ONLY))
+
 lint:
 	shellcheck scripts/*.sh runner-tests/*.sh .ci/run
 	python3 -c "import ast; ast.parse(open('scripts/verdict.py').read())"
+	python3 -c "import ast; ast.parse(open('scripts/gate.py').read())"
 
 results:
 	@readlink -f $(CACHE)/results/latest
