@@ -60,19 +60,19 @@ static inline void mock_sleep_ms(int ms)
 }
 
 /*
- * Open the test device, or explain why this kernel cannot run the test.
- * Returns the fd, or -1 after SKIP() was recorded.
+ * Open the test device into *fd. Returns why the tests cannot run here (the
+ * caller SKIP()s with it), or NULL: then *fd is the file, or -1 with errno
+ * set for any other failure, which the caller's assertion reports.
  */
-#define mock_open_or_skip()						\
-	({								\
-		int __fd = open(MOCK_DEV_PATH, O_RDWR | O_CLOEXEC);	\
-		if (__fd < 0 && errno == ENOENT)			\
-			SKIP(return, MOCK_DEV_PATH " is missing: load mock_iommu.ko"); \
-		if (__fd < 0 && (errno == EACCES || errno == EPERM))	\
-			SKIP(return, MOCK_DEV_PATH " needs root");	\
-		ASSERT_LE(0, __fd) TH_LOG("open " MOCK_DEV_PATH ": %s", strerror(errno)); \
-		__fd;							\
-	})
+static inline const char *mock_open(int *fd)
+{
+	*fd = open(MOCK_DEV_PATH, O_RDWR | O_CLOEXEC);
+	if (*fd < 0 && errno == ENOENT)
+		return MOCK_DEV_PATH " is missing: load mock_iommu.ko";
+	if (*fd < 0 && (errno == EACCES || errno == EPERM))
+		return MOCK_DEV_PATH " needs root";
+	return NULL;
+}
 
 /* Instances */
 
@@ -356,11 +356,16 @@ static inline int mock_probe_sva(int fd, __u32 device_id)
 	return 0;
 }
 
-#define mock_skip_without_sva(fd, device_id)				\
-	do {								\
-		if (mock_probe_sva(fd, device_id) == -EOPNOTSUPP)	\
-			SKIP(return, "iommu_sva_bind_device() fails with -EOPNOTSUPP before reaching the IOMMU driver: this kernel disables SVA (e.g. Debian's x86 SVA ban from 6.12.64)"); \
-	} while (0)
+#define MOCK_SVA_DISABLED							\
+	"iommu_sva_bind_device() fails with -EOPNOTSUPP before reaching the "	\
+	"IOMMU driver: this kernel disables SVA (e.g. Debian's x86 SVA ban "	\
+	"from 6.12.64)"
+
+/* Why SVA tests cannot run on this kernel, or NULL */
+static inline const char *mock_sva_disabled(int fd, __u32 device_id)
+{
+	return mock_probe_sva(fd, device_id) == -EOPNOTSUPP ? MOCK_SVA_DISABLED : NULL;
+}
 
 /*
  * Children. A child reports through its exit status only (0 = all good,

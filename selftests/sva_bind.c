@@ -53,10 +53,14 @@ FIXTURE_VARIANT_ADD(sva, small_max_pasids) {
 
 FIXTURE_SETUP(sva)
 {
+	const char *skip;
 	struct mock_iommu_device_create out;
 	unsigned int i;
 
-	self->fd = mock_open_or_skip();
+	skip = mock_open(&self->fd);
+	if (skip)
+		SKIP(return, "%s", skip);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", MOCK_DEV_PATH, strerror(errno));
 	for (i = 0; i < variant->instances; i++)
 		test_cmd_instance_create(self->fd, variant->max_pasids, 0, &self->instance[i]);
 	for (i = 0; i < 2; i++) {
@@ -70,7 +74,9 @@ FIXTURE_SETUP(sva)
 		if (variant->max_pasids)
 			ASSERT_EQ(variant->max_pasids, out.out_max_pasids);
 	}
-	mock_skip_without_sva(self->fd, self->dev[0]);
+	skip = mock_sva_disabled(self->fd, self->dev[0]);
+	if (skip)
+		SKIP(return, "%s", skip);
 }
 
 FIXTURE_TEARDOWN(sva)
@@ -83,10 +89,7 @@ FIXTURE_TEARDOWN(sva)
 }
 
 /* The devices that share dev[0]'s group see every PASID attach of it */
-static unsigned int group_size(const FIXTURE_VARIANT(sva) *variant)
-{
-	return variant->shared_group ? 2 : 1;
-}
+#define group_size(variant) ((variant)->shared_group ? 2 : 1)
 
 TEST_F(sva, bind_unbind)
 {
@@ -365,15 +368,21 @@ FIXTURE(sva_many) {
 
 FIXTURE_SETUP(sva_many)
 {
+	const char *skip;
 	unsigned int i;
 	__u32 instance;
 
-	self->fd = mock_open_or_skip();
+	skip = mock_open(&self->fd);
+	if (skip)
+		SKIP(return, "%s", skip);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", MOCK_DEV_PATH, strerror(errno));
 	for (i = 0; i < MANY_INSTANCES; i++) {
 		test_cmd_instance_create(self->fd, 0, 0, &instance);
 		test_cmd_device_create(self->fd, instance, MOCK_PASID_BITS, 0, &self->dev[i]);
 	}
-	mock_skip_without_sva(self->fd, self->dev[0]);
+	skip = mock_sva_disabled(self->fd, self->dev[0]);
+	if (skip)
+		SKIP(return, "%s", skip);
 }
 
 FIXTURE_TEARDOWN(sva_many)

@@ -18,7 +18,12 @@ FIXTURE(faults) {
 
 FIXTURE_SETUP(faults)
 {
-	self->fd = mock_open_or_skip();
+	const char *skip;
+
+	skip = mock_open(&self->fd);
+	if (skip)
+		SKIP(return, "%s", skip);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", MOCK_DEV_PATH, strerror(errno));
 	test_cmd_instance_create(self->fd, 0, 0, &self->instance[0]);
 	test_cmd_instance_create(self->fd, 0, 0, &self->instance[1]);
 	test_cmd_device_create(self->fd, self->instance[0], MOCK_PASID_BITS, 0, &self->dev[0]);
@@ -27,7 +32,9 @@ FIXTURE_SETUP(faults)
 	test_cmd_device_create(self->fd, self->instance[0], MOCK_PASID_BITS, 0, &self->group[0]);
 	test_cmd_device_create(self->fd, self->instance[0], MOCK_PASID_BITS, self->group[0],
 			       &self->group[1]);
-	mock_skip_without_sva(self->fd, self->dev[0]);
+	skip = mock_sva_disabled(self->fd, self->dev[0]);
+	if (skip)
+		SKIP(return, "%s", skip);
 }
 
 FIXTURE_TEARDOWN(faults)

@@ -34,13 +34,19 @@ FIXTURE(life) {
 
 FIXTURE_SETUP(life)
 {
+	const char *skip;
 	__u32 instance;
 
-	self->fd = mock_open_or_skip();
+	skip = mock_open(&self->fd);
+	if (skip)
+		SKIP(return, "%s", skip);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", MOCK_DEV_PATH, strerror(errno));
 	test_cmd_instance_create(self->fd, 0, 0, &instance);
 	test_cmd_device_create(self->fd, instance, MOCK_PASID_BITS, 0, &self->dev[0]);
 	test_cmd_device_create(self->fd, instance, MOCK_PASID_BITS, 0, &self->dev[1]);
-	mock_skip_without_sva(self->fd, self->dev[0]);
+	skip = mock_sva_disabled(self->fd, self->dev[0]);
+	if (skip)
+		SKIP(return, "%s", skip);
 }
 
 FIXTURE_TEARDOWN(life)
@@ -246,14 +252,13 @@ TEST_F(life, exec_while_bound)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		char *argv[] = { "exec_probe", NULL };
 		char fdstr[16];
 
 		CHILD_CHECK(!_test_cmd_bind(keep, self->dev[0], &info), 10);
 		CHILD_CHECK(write(pipefd[1], &info.bond_id, sizeof(info.bond_id)) == 4, 11);
 		snprintf(fdstr, sizeof(fdstr), "%d", keep);
 		setenv(EXEC_PROBE_ENV, fdstr, 1);
-		execv("/proc/self/exe", argv);
+		execl("/proc/self/exe", "exec_probe", (char *)NULL);
 		_exit(12);
 	}
 	ASSERT_EQ(0, mock_wait_exit(pid));

@@ -18,12 +18,18 @@ FIXTURE(notifier) {
 
 FIXTURE_SETUP(notifier)
 {
+	const char *skip;
 	__u32 instance;
 
-	self->fd = mock_open_or_skip();
+	skip = mock_open(&self->fd);
+	if (skip)
+		SKIP(return, "%s", skip);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", MOCK_DEV_PATH, strerror(errno));
 	test_cmd_instance_create(self->fd, 0, 0, &instance);
 	test_cmd_device_create(self->fd, instance, MOCK_PASID_BITS, 0, &self->dev);
-	mock_skip_without_sva(self->fd, self->dev);
+	skip = mock_sva_disabled(self->fd, self->dev);
+	if (skip)
+		SKIP(return, "%s", skip);
 	self->page = sysconf(_SC_PAGESIZE);
 	self->buf = mmap(NULL, BUF_PAGES * self->page, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

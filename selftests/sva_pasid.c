@@ -13,12 +13,18 @@
 
 #define MAX_BINDERS 8
 
+/* Processes holding PASIDs, with the file their bonds live in */
+struct binders {
+	int fd;
+	unsigned int n;
+	struct mock_binder b[MAX_BINDERS];
+};
+
 FIXTURE(pasid) {
 	int fd;
 	__u32 wide;		/* a device with the full PASID width */
 	__u32 narrow;		/* a device limited to variant->max_pasids */
-	struct mock_binder binder[MAX_BINDERS];
-	unsigned int binders;
+	struct binders pool;
 };
 
 FIXTURE_VARIANT(pasid) {
@@ -41,11 +47,15 @@ FIXTURE_VARIANT_ADD(pasid, single_pasid) {
 
 FIXTURE_SETUP(pasid)
 {
+	const char *skip;
 	struct mock_iommu_device_create out;
 	__u32 wide_instance, narrow_instance;
 	__u32 bits = variant->by_instance ? MOCK_PASID_BITS : __builtin_ctz(variant->max_pasids);
 
-	self->fd = mock_open_or_skip();
+	skip = mock_open(&self->fd);
+	if (skip)
+		SKIP(return, "%s", skip);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", MOCK_DEV_PATH, strerror(errno));
 	test_cmd_instance_create(self->fd, 0, 0, &wide_instance);
 	test_cmd_device_create(self->fd, wide_instance, MOCK_PASID_BITS, 0, &self->wide);
 	narrow_instance = wide_instance;
@@ -54,13 +64,16 @@ FIXTURE_SETUP(pasid)
 	ASSERT_EQ(0, _test_cmd_device_create(self->fd, narrow_instance, bits, 0, &out));
 	ASSERT_EQ(variant->max_pasids, out.out_max_pasids);
 	self->narrow = out.out_device_id;
-	mock_skip_without_sva(self->fd, self->wide);
+	self->pool.fd = self->fd;
+	skip = mock_sva_disabled(self->fd, self->wide);
+	if (skip)
+		SKIP(return, "%s", skip);
 }
 
 FIXTURE_TEARDOWN(pasid)
 {
-	while (self->binders)
-		mock_binder_stop(&self->binder[--self->binders], SIGKILL);
+	while (self->pool.n)
+		mock_binder_stop(&self->pool.b[--self->pool.n], SIGKILL);
 	close(self->fd);
 	self->fd = open(MOCK_DEV_PATH, O_RDWR);
 	ASSERT_LE(0, self->fd);
@@ -69,26 +82,26 @@ FIXTURE_TEARDOWN(pasid)
 }
 
 /* Start a binder process on @dev; returns its errno (0: bound) */
-static int add_binder(FIXTURE_DATA(pasid) *self, __u32 dev, __u32 *pasid)
+static int add_binder(struct binders *pool, __u32 dev, __u32 *pasid)
 {
-	struct mock_binder *b = &self->binder[self->binders];
+	struct mock_binder *b = &pool->b[pool->n];
 
-	if (self->binders == MAX_BINDERS || mock_binder_start(self->fd, dev, b))
+	if (pool->n == MAX_BINDERS || mock_binder_start(pool->fd, dev, b))
 		return -1;
-	self->binders++;
+	pool->n++;
 	if (pasid)
 		*pasid = b->pasid;
 	return b->err;
 }
 
 /* Stop the newest binder and unbind what it bound: its mm can go */
-static int drop_binder(FIXTURE_DATA(pasid) *self)
+static int drop_binder(struct binders *pool)
 {
-	struct mock_binder *b = &self->binder[--self->binders];
+	struct mock_binder *b = &pool->b[--pool->n];
 
 	if (mock_binder_stop(b, 0))
 		return -1;
-	return b->bond_id ? _test_cmd_destroy(self->fd, b->bond_id) : 0;
+	return b->bond_id ? _test_cmd_destroy(pool->fd, b->bond_id) : 0;
 }
 
 /*
@@ -97,7 +110,7 @@ static int drop_binder(FIXTURE_DATA(pasid) *self)
  * way back. Returns the errno of the bind that failed; *bound binders hold
  * PASIDs.
  */
-static int fill_pasid_space(FIXTURE_DATA(pasid) *self, __u32 dev, unsigned int want,
+static int fill_pasid_space(struct binders *pool, __u32 dev, unsigned int want,
 			    unsigned int *bound)
 {
 	long long deadline = mock_now_ms() + MOCK_POLL_MS;
@@ -105,29 +118,29 @@ static int fill_pasid_space(FIXTURE_DATA(pasid) *self, __u32 dev, unsigned int w
 
 	for (;;) {
 		*bound = 0;
-		while ((err = add_binder(self, dev, NULL)) == 0)
+		while ((err = add_binder(pool, dev, NULL)) == 0)
 			(*bound)++;
 		if (*bound >= want || mock_now_ms() > deadline)
 			return err;
-		while (self->binders)
-			if (drop_binder(self))
+		while (pool->n)
+			if (drop_binder(pool))
 				return -1;
 		mock_sleep_ms(20);
 	}
 }
 
 /* Wait until a fresh mm binds @dev; returns its PASID or NO_PASID */
-static __u32 poll_bind_fresh_mm(FIXTURE_DATA(pasid) *self, __u32 dev)
+static __u32 poll_bind_fresh_mm(struct binders *pool, __u32 dev)
 {
 	long long deadline = mock_now_ms() + MOCK_POLL_MS;
 	__u32 pasid;
 
 	while (mock_now_ms() < deadline) {
-		int err = add_binder(self, dev, &pasid);
+		int err = add_binder(pool, dev, &pasid);
 
 		if (!err)
 			return pasid;
-		if (err != ENOSPC || drop_binder(self))
+		if (err != ENOSPC || drop_binder(pool))
 			return NO_PASID;
 		mock_sleep_ms(20);
 	}
@@ -144,7 +157,7 @@ TEST_F(pasid, overflow)
 
 	/* Other mms take the PASIDs the narrow device could use */
 	for (i = 1; i < variant->max_pasids; i++)
-		ASSERT_EQ(0, add_binder(self, self->wide, &pasid));
+		ASSERT_EQ(0, add_binder(&self->pool, self->wide, &pasid));
 	test_cmd_bind(self->fd, self->wide, &wide);
 	ASSERT_LE(variant->max_pasids, wide.pasid);
 
@@ -161,8 +174,8 @@ TEST_F(pasid, overflow)
 	test_pasid_domain(self->fd, self->wide, wide.pasid, wide.domain_id);
 	test_domain_users(self->fd, wide.domain_id, 1);
 	test_cmd_destroy(self->fd, wide.bond_id);
-	while (self->binders)
-		ASSERT_EQ(0, drop_binder(self));
+	while (self->pool.n)
+		ASSERT_EQ(0, drop_binder(&self->pool));
 }
 
 /*
@@ -177,39 +190,39 @@ TEST_F_TIMEOUT(pasid, exhaustion, 120)
 	unsigned int bound, i;
 	__u32 seen = 0, victim;
 
-	ASSERT_EQ(ENOSPC, fill_pasid_space(self, self->narrow, variant->max_pasids - 1,
+	ASSERT_EQ(ENOSPC, fill_pasid_space(&self->pool, self->narrow, variant->max_pasids - 1,
 					   &bound));
 	ASSERT_EQ(variant->max_pasids - 1, bound);
 	for (i = 0; i < bound; i++) {
-		ASSERT_LT(0, self->binder[i].pasid);
-		ASSERT_GT(variant->max_pasids, self->binder[i].pasid);
-		seen |= 1U << self->binder[i].pasid;
+		ASSERT_LT(0, self->pool.b[i].pasid);
+		ASSERT_GT(variant->max_pasids, self->pool.b[i].pasid);
+		seen |= 1U << self->pool.b[i].pasid;
 	}
 	/* Distinct PASIDs, all of 1..max-1 */
 	ASSERT_EQ(((1U << variant->max_pasids) - 1) & ~1U, seen);
 	/* The failed binder of fill_pasid_space() holds nothing */
-	ASSERT_EQ(0, drop_binder(self));
+	ASSERT_EQ(0, drop_binder(&self->pool));
 
 	test_cmd_counters(self->fd, 0, &c0);
-	ASSERT_EQ(ENOSPC, add_binder(self, self->narrow, NULL));
-	ASSERT_EQ(0, drop_binder(self));
+	ASSERT_EQ(ENOSPC, add_binder(&self->pool, self->narrow, NULL));
+	ASSERT_EQ(0, drop_binder(&self->pool));
 	test_cmd_counters(self->fd, 0, &c1);
 	ASSERT_EQ(c0.alloc_calls, c1.alloc_calls);
 	ASSERT_EQ(c0.domains_alive, c1.domains_alive);
 	ASSERT_EQ(c0.bonds_alive, c1.bonds_alive);
 
 	/* The first binder exits; its bond keeps the mm, and the PASID, alive */
-	victim = self->binder[0].pasid;
-	ASSERT_EQ(0, mock_binder_stop(&self->binder[0], 0));
-	ASSERT_EQ(ENOSPC, add_binder(self, self->narrow, NULL));
-	ASSERT_EQ(0, drop_binder(self));
+	victim = self->pool.b[0].pasid;
+	ASSERT_EQ(0, mock_binder_stop(&self->pool.b[0], 0));
+	ASSERT_EQ(ENOSPC, add_binder(&self->pool, self->narrow, NULL));
+	ASSERT_EQ(0, drop_binder(&self->pool));
 
 	/* Unbinding drops the last reference: the PASID is free again */
-	test_cmd_destroy(self->fd, self->binder[0].bond_id);
-	self->binder[0] = self->binder[--self->binders];
-	ASSERT_EQ(victim, poll_bind_fresh_mm(self, self->narrow));
-	while (self->binders)
-		ASSERT_EQ(0, drop_binder(self));
+	test_cmd_destroy(self->fd, self->pool.b[0].bond_id);
+	self->pool.b[0] = self->pool.b[--self->pool.n];
+	ASSERT_EQ(victim, poll_bind_fresh_mm(&self->pool, self->narrow));
+	while (self->pool.n)
+		ASSERT_EQ(0, drop_binder(&self->pool));
 }
 
 /* A device without PASID support never binds, whatever the mm's state */
@@ -224,8 +237,8 @@ TEST_F(pasid, no_pasid_device)
 
 	test_cmd_counters(self->fd, 0, &c0);
 	/* A fresh mm: no PASID can be allocated for this device */
-	ASSERT_EQ(ENOSPC, add_binder(self, nopasid, NULL));
-	ASSERT_EQ(0, drop_binder(self));
+	ASSERT_EQ(ENOSPC, add_binder(&self->pool, nopasid, NULL));
+	ASSERT_EQ(0, drop_binder(&self->pool));
 	/* An mm that has a PASID: it is out of the device's range */
 	test_cmd_bind(self->fd, self->wide, &b);
 	test_err_bind(EOVERFLOW, self->fd, nopasid);

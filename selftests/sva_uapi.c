@@ -18,7 +18,12 @@ FIXTURE(uapi) {
 
 FIXTURE_SETUP(uapi)
 {
-	self->fd = mock_open_or_skip();
+	const char *skip;
+
+	skip = mock_open(&self->fd);
+	if (skip)
+		SKIP(return, "%s", skip);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", MOCK_DEV_PATH, strerror(errno));
 	test_cmd_instance_create(self->fd, 0, 0, &self->instance);
 	test_cmd_device_create(self->fd, self->instance, MOCK_PASID_BITS, 0, &self->dev);
 }
@@ -160,8 +165,10 @@ TEST_F(uapi, missing_and_wrong_type_ids)
 	EXPECT_EQ(-ENOENT, _test_cmd_domain_info(self->fd, 0, NULL));
 	EXPECT_EQ(-ENOENT, _test_cmd_invalidations(self->fd, ~0U, NULL));
 
-	if (mock_probe_sva(self->fd, self->dev) == -EOPNOTSUPP)
+	if (mock_sva_disabled(self->fd, self->dev)) {
+		TH_LOG("no bond ids to try: %s", MOCK_SVA_DISABLED);
 		return;
+	}
 	test_cmd_bind(self->fd, self->dev, &b);
 	EXPECT_EQ(-ENOENT, _test_cmd_pasid_info(self->fd, b.bond_id, b.pasid, NULL));
 	EXPECT_EQ(-ENOENT, _test_cmd_counters(self->fd, b.bond_id, NULL));
@@ -178,8 +185,8 @@ TEST_F(uapi, destroy_busy)
 	test_cmd_device_create(self->fd, self->instance, MOCK_PASID_BITS, 0, &dev2);
 	test_cmd_destroy(self->fd, dev2);
 
-	if (mock_probe_sva(self->fd, self->dev) == -EOPNOTSUPP)
-		SKIP(return, "SVA is disabled in this kernel");
+	if (mock_sva_disabled(self->fd, self->dev))
+		SKIP(return, "%s", MOCK_SVA_DISABLED);
 	test_cmd_bind(self->fd, self->dev, &b);
 	test_err_destroy(EBUSY, self->fd, self->dev);
 	test_pasid_domain(self->fd, self->dev, b.pasid, b.domain_id);
@@ -208,7 +215,7 @@ TEST_F(uapi, ids_are_per_file)
 	test_cmd_instance_create(fd2, 0, 0, &instance2);
 	ASSERT_EQ(1, instance2);
 
-	if (mock_probe_sva(self->fd, self->dev) != -EOPNOTSUPP) {
+	if (!mock_sva_disabled(self->fd, self->dev)) {
 		test_cmd_bind(self->fd, self->dev, &b);
 		test_cmd_domain_info(fd2, b.domain_id, &di);
 		ASSERT_EQ(0, di.out_instance_id);
@@ -258,6 +265,7 @@ static bool rand_step(struct rand_thread *t, __u64 *state)
 	static const __u32 widths[] = { 0, 1, 3, MOCK_PASID_BITS };
 	__u32 id = 1 + mock_rand(state) % RAND_MAX_ID;
 	__u32 op = mock_rand(state) % 7;
+	__u32 group_with;
 	const char *name;
 	int ret;
 
@@ -270,9 +278,8 @@ static bool rand_step(struct rand_thread *t, __u64 *state)
 		break;
 	case 1:
 		name = "device_create";
-		ret = _test_cmd_device(t->fd, id, widths[mock_rand(state) % 4],
-				       mock_rand(state) % 2 ? 1 + mock_rand(state) % RAND_MAX_ID : 0,
-				       NULL);
+		group_with = mock_rand(state) % 2 ? 1 + mock_rand(state) % RAND_MAX_ID : 0;
+		ret = _test_cmd_device(t->fd, id, widths[mock_rand(state) % 4], group_with, NULL);
 		if (!ret || ret == -ENOENT || ret == -EINVAL)
 			return true;
 		break;
