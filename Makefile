@@ -11,7 +11,7 @@ export SVA_CACHE := $(CACHE)
 export KSRC KDIR KERNEL BOOT ACCEL PROBE MODULE_DIR SELFTESTS_DIR \
 	MODULE_PARAMS TIMEOUT STALL MEM ALLOWLIST APPEND FLAVOUR JOBS V PROBES DISTRO_VERSION
 
-.PHONY: help setup check check-runner bench-runner distro-kernel lint results gate regressions
+.PHONY: help setup check check-runner bench-runner distro-kernel lint sparse results gate regressions
 
 help:
 	@echo 'SVA kselftests: a mock IOMMU driver + selftests of the SVA core, run in a VM'
@@ -24,6 +24,7 @@ help:
 	@echo '  distro-kernel  fetch a Debian distro kernel + headers into the cache (no dpkg install)'
 	@echo '  gate           PATCHES=series: baseline vs patched kernel, report new failures, splats, leaks'
 	@echo '  regressions    replay regressions/*.patch through the gate; each must be caught (ONLY="0001 0005")'
+	@echo '  sparse         build the module with sparse (C=1) against Debian 6.12 headers; fail on any report'
 	@echo '  lint           shellcheck the scripts, byte-compile the verdict'
 	@echo '  results        print the path of the latest results directory'
 	@echo
@@ -67,6 +68,9 @@ gate:
 
 regressions:
 	@scripts/gate.py $(if $(KSRC),--ksrc "$(KSRC)") --regressions regressions $(if $(ONLY),--only $(ONLY))
+
+sparse:
+	@scripts/sparse.sh
 
 lint:
 	shellcheck scripts/*.sh runner-tests/*.sh .ci/run
