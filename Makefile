@@ -11,7 +11,7 @@ export SVA_CACHE := $(CACHE)
 export KSRC KDIR KERNEL BOOT ACCEL PROBE MODULE_DIR SELFTESTS_DIR \
 	MODULE_PARAMS TIMEOUT STALL MEM ALLOWLIST APPEND FLAVOUR JOBS V PROBES DISTRO_VERSION
 
-.PHONY: help setup check check-runner bench-runner distro-kernel lint sparse results gate regressions
+.PHONY: help setup check check-runner bench-runner bench distro-kernel lint sparse results gate regressions
 
 help:
 	@echo 'SVA kselftests: a mock IOMMU driver + selftests of the SVA core, run in a VM'
@@ -21,6 +21,7 @@ help:
 	@echo '  check          build module + selftests, boot, run, judge; ends "sva: N passed, N failed, N skipped"'
 	@echo '  check-runner   prove the gate bites: probes that fail, WARN, leak, panic, stall, hang (PROBES=...)'
 	@echo '  bench-runner   print build, boot and check timings per boot mode and accelerator'
+	@echo '  bench          SVA bind/unbind latency and throughput in the guest: table, CSV, PNG'
 	@echo '  distro-kernel  fetch a Debian distro kernel + headers into the cache (no dpkg install)'
 	@echo '  gate           PATCHES=series: baseline vs patched kernel, report new failures, splats, leaks'
 	@echo '  regressions    replay regressions/*.patch through the gate; each must be caught (ONLY="0001 0005")'
@@ -59,6 +60,9 @@ check-runner:
 
 bench-runner:
 	@scripts/bench.sh
+
+bench:
+	@bench/run.sh
 
 distro-kernel:
 	@scripts/distro-kernel.sh

@@ -26,26 +26,26 @@
 
 /* Scenario sizes and per-scenario time budgets (seconds of guest time) */
 #define CYCLE_WARMUP		20
-#define CYCLE_REPS		400
-#define CYCLE_BUDGET		8
+#define CYCLE_REPS		1000
+#define CYCLE_BUDGET		10
 
 #define REF_DEPTH		16	/* binds held at the peak, the first included */
 #define REF_WARMUP		2	/* rounds */
-#define REF_ROUNDS		40
-#define REF_BUDGET		8
+#define REF_ROUNDS		100
+#define REF_BUDGET		10
 
 #define INST_MAX		64
 #define INST_WARMUP		5
-#define INST_REPS		60
-#define INST_BUDGET		3	/* per instance count */
+#define INST_REPS		150
+#define INST_BUDGET		4	/* per instance count */
 
-#define MM_BINDS		64	/* binds per child count */
-#define MM_BUDGET		6	/* per child count */
+#define MM_BINDS		128	/* binds per child count */
+#define MM_BUDGET		8	/* per child count */
 
 #define THR_MAX			8
 #define THR_WARMUP		5
-#define THR_ITERS		100	/* cycles per thread */
-#define THR_BUDGET		4	/* per thread count */
+#define THR_ITERS		250	/* cycles per thread */
+#define THR_BUDGET		5	/* per thread count */
 
 static const unsigned int inst_counts[] = { 1, 2, 4, 8, 16, 32, 64 };
 static const unsigned int mm_counts[] = { 1, 4, 16, 64 };
