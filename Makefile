@@ -80,6 +80,7 @@ lint:
 	shellcheck scripts/*.sh runner-tests/*.sh .ci/run
 	python3 -c "import ast; ast.parse(open('scripts/verdict.py').read())"
 	python3 -c "import ast; ast.parse(open('scripts/gate.py').read())"
+	scripts/checkpatch.sh
 
 results:
 	@readlink -f $(CACHE)/results/latest

@@ -6,7 +6,8 @@ int main(void)
 {
 	printf("TAP version 13\n1..2\n");
 	printf("# Starting 2 tests from 1 test cases.\n");
-	printf("#  RUN           probe.passes ...\n#            OK  probe.passes\nok 1 probe.passes\n");
+	printf("#  RUN           probe.passes ...\n");
+	printf("#            OK  probe.passes\nok 1 probe.passes\n");
 	printf("#  RUN           probe.deliberate_failure ...\n");
 	printf("# probe_fail.c:12:deliberate_failure:Expected 0 (0) == 1 (1)\n");
 	printf("# deliberate_failure: Test failed\n");
