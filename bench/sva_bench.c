@@ -54,7 +54,7 @@ static const unsigned int thr_counts[] = { 1, 2, 4, 8 };
 static int test_num;
 static int failures;
 
-static uint64_t now_ns(void)
+static __u64 now_ns(void)
 {
 	struct timespec ts;
 
@@ -62,14 +62,14 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
 
-static uint64_t deadline_in(unsigned int seconds)
+static __u64 deadline_in(unsigned int seconds)
 {
 	return now_ns() + seconds * NSEC_PER_SEC;
 }
 
 /* Samples of one measurement */
 struct samples {
-	uint64_t *v;
+	__u64 *v;
 	unsigned int n, cap;
 };
 
@@ -81,7 +81,7 @@ static int samples_init(struct samples *s, unsigned int cap)
 	return s->v ? 0 : -ENOMEM;
 }
 
-static void samples_add(struct samples *s, uint64_t ns)
+static void samples_add(struct samples *s, __u64 ns)
 {
 	if (s->n < s->cap)
 		s->v[s->n++] = ns;
@@ -96,13 +96,13 @@ static void samples_free(struct samples *s)
 
 static int cmp_u64(const void *a, const void *b)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
 
 	return x < y ? -1 : x > y;
 }
 
 /* Nearest-rank percentile of sorted samples */
-static uint64_t percentile(const struct samples *s, unsigned int pct)
+static __u64 percentile(const struct samples *s, unsigned int pct)
 {
 	unsigned long rank = ((unsigned long)s->n * pct + 99) / 100;
 
@@ -116,7 +116,7 @@ static uint64_t percentile(const struct samples *s, unsigned int pct)
 static void report(const char *name, unsigned int param, struct samples *s,
 		   double ops_per_s)
 {
-	uint64_t sum = 0, median;
+	__u64 sum = 0, median;
 	unsigned int i;
 
 	if (!s->n) {
@@ -185,7 +185,7 @@ static __u32 bind(int fd, __u32 dev, struct mock_iommu_sva_info *info)
  */
 static int timed_bind(int fd, __u32 dev, struct samples *s, __u32 *bond)
 {
-	uint64_t t0 = now_ns();
+	__u64 t0 = now_ns();
 
 	*bond = bind(fd, dev, NULL);
 	if (s)
@@ -195,7 +195,7 @@ static int timed_bind(int fd, __u32 dev, struct samples *s, __u32 *bond)
 
 static int timed_unbind(int fd, __u32 bond, struct samples *s)
 {
-	uint64_t t0 = now_ns();
+	__u64 t0 = now_ns();
 	int ret = _test_cmd_destroy(fd, bond);
 
 	if (s)
@@ -227,7 +227,7 @@ static void bench_cycle(int fd, __u32 dev)
 	struct samples b, u;
 	const char *err = NULL;
 	struct mock_iommu_sva_info info;
-	uint64_t end;
+	__u64 end;
 	__u32 bond;
 	int i;
 
@@ -283,7 +283,7 @@ static void bench_ref(int fd, __u32 dev)
 	struct mock_iommu_sva_info info;
 	__u32 bonds[REF_DEPTH] = {};
 	unsigned int cap = REF_ROUNDS * (REF_DEPTH - 1);
-	uint64_t end = 0;
+	__u64 end = 0;
 	int r, i, total = REF_WARMUP + REF_ROUNDS;
 
 	if (samples_init(&b, cap) || samples_init(&u, cap)) {
@@ -346,7 +346,7 @@ static void bench_instances(int fd)
 	struct samples b = {}, u = {};
 	const char *err = NULL;
 	unsigned int k, nheld = 0, ndev = 0, i;
-	uint64_t end;
+	__u64 end;
 	__u32 bond;
 
 	for (ndev = 0; ndev < INST_MAX; ndev++) {
@@ -417,7 +417,6 @@ out:
 	result("instances", err);
 }
 
-
 /*
  * 4. Many mms on one device: N child processes, each with a fresh mm,
  * bind once (PASID allocation, domain allocation and attach) and hold the
@@ -433,14 +432,14 @@ struct mm_child {
 struct mm_reply {
 	int err;		/* errno of the operation, 0 on success */
 	__u32 bond;
-	uint64_t ns;
+	__u64 ns;
 };
 
-static void __attribute__((noreturn)) mm_child_run(int fd, __u32 dev, int go, int res)
+static void mm_child_run(int fd, __u32 dev, int go, int res)
 {
 	struct mock_iommu_sva_info info;
 	struct mm_reply r = {};
-	uint64_t t0;
+	__u64 t0;
 	char byte;
 
 	t0 = now_ns();
@@ -466,7 +465,8 @@ static int mm_child_start(int fd, __u32 dev, struct mm_child *c, struct mm_reply
 	int go[2], rp[2];
 
 	c->pid = -1;
-	c->go = c->res = -1;
+	c->go = -1;
+	c->res = -1;
 	if (pipe(go))
 		return -1;
 	if (pipe(rp)) {
@@ -479,6 +479,7 @@ static int mm_child_start(int fd, __u32 dev, struct mm_child *c, struct mm_reply
 		close(go[1]);
 		close(rp[0]);
 		mm_child_run(fd, dev, go[0], rp[1]);
+		_exit(1);	/* not reached */
 	}
 	close(go[0]);
 	close(rp[1]);
@@ -515,7 +516,8 @@ out:
 	if (c->res >= 0)
 		close(c->res);
 	c->pid = -1;
-	c->go = c->res = -1;
+	c->go = -1;
+	c->res = -1;
 	return ret;
 }
 
@@ -526,7 +528,7 @@ static void bench_mms(int fd, __u32 dev)
 	const char *err = NULL;
 	struct mm_reply r;
 	unsigned int k, i, n, started = 0;
-	uint64_t end;
+	__u64 end;
 
 	/* Warm up: a few children that bind and go */
 	for (i = 0; i < 4; i++) {
@@ -594,12 +596,12 @@ struct thr_ctx {
 };
 
 static pthread_barrier_t thr_barrier;
-static uint64_t thr_end;
+static __u64 thr_end;
 
 static void *thr_run(void *arg)
 {
 	struct thr_ctx *t = arg;
-	uint64_t t0;
+	__u64 t0;
 	__u32 bond;
 	int i;
 
@@ -627,7 +629,7 @@ static void bench_threads(int fd, __u32 dev)
 	struct samples all = {};
 	const char *err = NULL;
 	unsigned int k, i, n, j;
-	uint64_t t0, wall;
+	__u64 t0, wall;
 	__u32 base;
 
 	base = bind(fd, dev, NULL);
@@ -682,7 +684,7 @@ int main(void)
 		"bind_unbind_cycle", "multi_bind", "instances", "many_mms", "threads",
 	};
 	struct utsname u;
-	uint64_t t0 = now_ns();
+	__u64 t0 = now_ns();
 	__u32 inst, dev;
 	unsigned int i;
 	const char *why = NULL;
@@ -695,10 +697,13 @@ int main(void)
 	printf("# BENCH-COLUMNS name,param,reps,median_ns,p99_ns,min_ns,max_ns,ops_per_s\n");
 	fflush(stdout);
 
+	dev = 0;
 	fd = open(MOCK_DEV_PATH, O_RDWR | O_CLOEXEC);
+	if (fd >= 0)
+		dev = make_device(fd, &inst);
 	if (fd < 0)
 		why = MOCK_DEV_PATH " cannot be opened: load mock_iommu.ko (as root)";
-	else if (!(dev = make_device(fd, &inst)))
+	else if (!dev)
 		why = "cannot create a mock instance and device";
 	else if (mock_probe_sva(fd, dev) == -EOPNOTSUPP)
 		why = "this kernel refuses SVA before the IOMMU driver is asked";
