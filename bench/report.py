@@ -326,6 +326,12 @@ def plot(rows, path, subtitle):
     def params(name):
         return sorted(p for (n, p) in by if n == name)
 
+    def reps(*names):
+        n = sorted({by[k]["reps"] for k in by if k[0] in names})
+        if not n:
+            return ""
+        return ", n=%d" % n[0] if len(n) == 1 else ", n=%d..%d" % (n[0], n[-1])
+
     def lat(name, ps):
         rs = [by[(name, p)] for p in ps]
         return ([r["median_ns"] / 1e3 for r in rs], [r["min_ns"] / 1e3 for r in rs],
@@ -336,16 +342,16 @@ def plot(rows, path, subtitle):
             anchor="center")
     cv.text(780, 42, subtitle, GREY, scale=2, anchor="center")
     ps = params("inst_bind")
-    panel(cv, (10, 80, 510, 470), "one mm, K instances", "K (instances bound)",
+    panel(cv, (10, 80, 510, 470), "one mm, K instances" + reps("inst_bind", "inst_unbind"), "K (instances bound)",
           "latency, us (log)", ps,
           [("bind K-th",) + lat("inst_bind", ps), ("unbind K-th",) + lat("inst_unbind", ps)])
     ps = params("mm_bind")
-    panel(cv, (530, 80, 510, 470), "N mms, one device", "N (mms bound)",
+    panel(cv, (530, 80, 510, 470), "N mms, one device" + reps("mm_bind", "mm_unbind"), "N (mms bound)",
           "latency, us (log)", ps,
           [("bind",) + lat("mm_bind", ps), ("unbind",) + lat("mm_unbind", ps)])
     ps = params("thr_cycle")
     thr = [by[("thr_cycle", p)]["ops_per_s"] for p in ps]
-    panel(cv, (1050, 80, 500, 470), "T threads, one pair", "T (threads)",
+    panel(cv, (1050, 80, 500, 470), "T threads, one pair" + reps("thr_cycle"), "T (threads)",
           "bind+unbind cycles/s, all threads", ps,
           [("throughput", thr, None, None)], log=False)
     cv.png(path)
