@@ -330,7 +330,7 @@ def plot(rows, path, subtitle):
         n = sorted({by[k]["reps"] for k in by if k[0] in names})
         if not n:
             return ""
-        return ", n=%d" % n[0] if len(n) == 1 else ", n=%d..%d" % (n[0], n[-1])
+        return ", %d reps" % n[0] if len(n) == 1 else ", %d..%d reps" % (n[0], n[-1])
 
     def lat(name, ps):
         rs = [by[(name, p)] for p in ps]
