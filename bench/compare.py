@@ -2,14 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 """Compare two bench.csv files of `make bench`, row by row.
 
-usage: compare.py A.csv B.csv [--threshold 1.25] [--labels A,B] [--strict]
+usage: compare.py A.csv B.csv [--threshold 1.25] [--metric median|min]
+                  [--labels A,B] [--strict]
 
 Rows are matched on (name, param). For a latency row the slowdown of B
 against A is median(B) / median(A); for a throughput row (thr_*) it is
 ops_per_s(A) / ops_per_s(B). Rows whose slowdown exceeds the threshold are
 flagged SLOWER (and those below its inverse FASTER). The ratio of the
-minima is printed alongside: under emulation the minimum is often the
-steadier figure, and a real regression moves both.
+minima is printed alongside: under emulation on a busy host the minimum
+is the steadier figure (two runs of one kernel differed by up to 1.6x in
+medians but mostly under 1.25x in minima), and a real regression moves
+both; --metric min flags on the minima instead (thr_* rows: still ops/s).
 
 The figures are only comparable when A and B come from side-by-side runs:
 the same host, the same boot mode and accelerator, close in time. Exit
@@ -50,6 +53,8 @@ def main():
     ap.add_argument("b", help="bench.csv to compare against it")
     ap.add_argument("--threshold", type=float, default=1.25,
                     help="flag slowdowns beyond this factor (default 1.25)")
+    ap.add_argument("--metric", choices=("median", "min"), default="median",
+                    help="latency figure the slowdown is computed from (default median)")
     ap.add_argument("--labels", default="A,B", help="names of the two runs (default A,B)")
     ap.add_argument("--strict", action="store_true",
                     help="exit 1 when any row is flagged SLOWER")
@@ -71,7 +76,7 @@ def main():
         if key[0].startswith("thr_"):
             slow = ratio(ra["ops"], rb["ops"])
         else:
-            slow = ratio(rb["median"], ra["median"])
+            slow = ratio(rb[args.metric], ra[args.metric])
         flag = ""
         if slow > args.threshold:
             flag, slower = "SLOWER", slower + 1
@@ -90,8 +95,8 @@ def main():
 
     print("# %s: %s" % (la, args.a))
     print("# %s: %s" % (lb, args.b))
-    print("# slowdown: %s/%s of the medians (thr_*: %s/%s of cycles/s); "
-          "flagged beyond %.2fx" % (lb, la, la, lb, args.threshold))
+    print("# slowdown: %s/%s of the %s latencies (thr_*: %s/%s of cycles/s); "
+          "flagged beyond %.2fx" % (lb, la, args.metric, la, lb, args.threshold))
     print("# only meaningful for side-by-side runs (same host, boot mode, accelerator)")
     print(fmt(head))
     print(fmt(["-" * w for w in width]))
