@@ -58,52 +58,86 @@ def is_git(path):
                           capture_output=True).returncode == 0
 
 
-class WorkTree:
-    """A private copy of the kernel tree the gate may patch and build."""
+def state_get(key):
+    state = os.path.join(CACHE, "state")
+    if os.path.exists(state):
+        for line in open(state):
+            if line.startswith(key + "="):
+                return line.split("=", 1)[1].strip()
+    return None
 
-    def __init__(self, ksrc):
+
+class WorkTree:
+    """Where the gate patches and builds.
+
+    A git tree gets a private worktree with its build directory inside (so
+    kbuild uses relative paths and ccache can share objects with other
+    worktrees). Any other tree (Debian's linux-source) is patched in place,
+    with a backup of every file the series touches, and built in its own
+    build directory: for the tree make setup recorded, that is the setup
+    build, so the baseline build has nothing to do and the patched one
+    recompiles only what the series changed.
+    """
+
+    def __init__(self, ksrc, outdir):
         self.ksrc = os.path.realpath(ksrc)
-        name = re.sub(r"[^A-Za-z0-9._+-]", "_", os.path.basename(self.ksrc))
-        self.root = os.path.join(CACHE, "gate", name)
-        self.tree = os.path.join(self.root, "tree")
-        self.build = os.path.join(self.tree, ".sva-build")
         self.git = is_git(self.ksrc)
+        self.backup = os.path.join(outdir, "backup")
+        self.saved = []
+        if self.git:
+            name = re.sub(r"[^A-Za-z0-9._+-]", "_", os.path.basename(self.ksrc))
+            self.tree = os.path.join(CACHE, "gate", name, "tree")
+            self.build = os.path.join(self.tree, ".sva-build")
+        else:
+            self.tree = self.ksrc
+            setup_src = state_get("KSRC")
+            same = setup_src and os.path.realpath(setup_src) == self.ksrc
+            self.build = state_get("KDIR") if same else os.path.join(self.tree, ".sva-build")
 
     def prepare(self):
-        os.makedirs(self.root, exist_ok=True)
-        if self.git:
-            head = subprocess.run(["git", "-C", self.ksrc, "rev-parse", "HEAD"],
-                                  capture_output=True, text=True, check=True).stdout.strip()
-            if not os.path.isdir(self.tree):
-                run(["git", "-C", self.ksrc, "worktree", "add", "--detach", self.tree, head])
-            else:
-                run(["git", "-C", self.tree, "checkout", "-q", "--detach", head])
-            self.restore()
-            log("work tree %s at %s" % (self.tree, head[:12]))
+        if not self.git:
+            log("patching %s in place (backups in %s), building in %s" %
+                (self.tree, self.backup, self.build))
+            return
+        head = subprocess.run(["git", "-C", self.ksrc, "rev-parse", "HEAD"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        if not os.path.isdir(self.tree):
+            os.makedirs(os.path.dirname(self.tree), exist_ok=True)
+            run(["git", "-C", self.ksrc, "worktree", "add", "--detach", self.tree, head])
         else:
-            if not os.path.isdir(self.tree):
-                # Hard links: cheap, and patch(1) writes new files, so the
-                # original tree is never touched.
-                log("copying %s to %s" % (self.ksrc, self.tree))
-                if run(["cp", "-al", self.ksrc, self.tree], check=False):
-                    shutil.rmtree(self.tree, ignore_errors=True)
-                    run(["cp", "-a", self.ksrc, self.tree])
-            log("work tree %s (a copy of %s)" % (self.tree, self.ksrc))
+            run(["git", "-C", self.tree, "checkout", "-q", "--detach", head])
+        self.restore()
+        log("work tree %s at %s" % (self.tree, head[:12]))
 
-    def restore(self, files=()):
-        """Put the work tree back to the baseline."""
+    def save(self, files):
+        """Back up @files (relative paths) before the series touches them."""
+        if self.git:
+            return
+        for rel in files:
+            src, dst = os.path.join(self.tree, rel), os.path.join(self.backup, rel)
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            if os.path.exists(src):
+                shutil.copy2(src, dst)
+            self.saved.append(rel)
+
+    def restore(self):
+        """Put the tree back to the baseline."""
         if self.git:
             run(["git", "-C", self.tree, "reset", "-q", "--hard"])
             run(["git", "-C", self.tree, "clean", "-q", "-fd"])
             return
-        for rel in files:
-            src, dst = os.path.join(self.ksrc, rel), os.path.join(self.tree, rel)
+        for rel in self.saved:
+            src, dst = os.path.join(self.backup, rel), os.path.join(self.tree, rel)
             if os.path.lexists(dst):
                 os.unlink(dst)
             if os.path.exists(src):
                 shutil.copy2(src, dst)
-                # Newer than the object built from the patched version
+                # Newer than the objects built from the patched version
                 os.utime(dst)
+            for leftover in (dst + ".orig", dst + ".rej"):
+                if os.path.exists(leftover):
+                    os.unlink(leftover)
+        self.saved = []
 
 
 def series_files(patches, ksrc, outdir):
@@ -261,7 +295,7 @@ def gate(ksrc, patches, outdir, baseline=None):
     """Returns (verdict, rows, baseline results dir)."""
     os.makedirs(outdir, exist_ok=True)
     logfile = os.path.join(outdir, "gate.log")
-    wt = WorkTree(ksrc)
+    wt = WorkTree(ksrc, outdir)
     wt.prepare()
     files = series_files(patches, ksrc, outdir)
     title = ", ".join(os.path.basename(f) for f in files)
@@ -275,13 +309,13 @@ def gate(ksrc, patches, outdir, baseline=None):
         return verdict, rows, baseline
 
     if baseline is None:
-        wt.restore(touched)
         log("building the baseline kernel")
         if not build(wt, logfile):
             return finish("baseline broken", "the unpatched tree does not build (%s)" % logfile)
         baseline = check(wt, "baseline", logfile)
     runs.append(("baseline", baseline))
     base = cases(baseline)
+    wt.save(touched)
     try:
         bad = apply_series(wt, files, logfile)
         if bad:
@@ -302,7 +336,7 @@ def gate(ksrc, patches, outdir, baseline=None):
             rerun = cases(second)
         rows, still = compare(base, patched, rerun)
     finally:
-        wt.restore(touched)
+        wt.restore()
     return finish("regression" if rows["newly failing"] else "pass", "", rows, still)
 
 
@@ -362,23 +396,28 @@ def main():
     ap.add_argument("--report", help="report directory (default: under the cache)")
     args = ap.parse_args()
     if not args.ksrc:
-        state = os.path.join(CACHE, "state")
-        if os.path.exists(state):
-            for line in open(state):
-                if line.startswith("KSRC="):
-                    args.ksrc = line.split("=", 1)[1].strip()
+        args.ksrc = state_get("KSRC")
         if not args.ksrc:
             ap.error("no kernel tree: pass KSRC=<tree> or run make setup first")
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     outdir = args.report or os.path.join(CACHE, "gate", "reports", stamp)
     os.makedirs(outdir, exist_ok=True)
-    if args.regressions:
-        sys.exit(0 if regressions(args.ksrc, args.regressions, outdir, args.only) else 1)
-    if not args.patches:
+    if not args.patches and not args.regressions:
         ap.error("--patches or --regressions is required")
-    verdict, _, _ = gate(args.ksrc, args.patches, outdir)
-    print(open(os.path.join(outdir, "gate.md")).read())
-    sys.exit(0 if verdict == "pass" else 1)
+    try:
+        if args.regressions:
+            ok = regressions(args.ksrc, args.regressions, outdir, args.only)
+        else:
+            verdict, _, _ = gate(args.ksrc, args.patches, outdir)
+            print(open(os.path.join(outdir, "gate.md")).read())
+            ok = verdict == "pass"
+    finally:
+        wt = WorkTree(args.ksrc, outdir)
+        if not wt.git:
+            # The tree is back to the baseline: so must the kernel be
+            log("rebuilding the baseline kernel in %s" % wt.build)
+            build(wt, os.path.join(outdir, "rebuild.log"))
+    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":
