@@ -1,1 +1,0 @@
-savedcmd_Module.symvers :=  /root/.cache/sva-kselftest/build/linux-source-7.3-7.3.4-1~bpo13+1-debug/scripts/mod/modpost -M     -E     -o Module.symvers -T modules.order -i /root/.cache/sva-kselftest/build/linux-source-7.3-7.3.4-1~bpo13+1-debug/Module.symvers -e 

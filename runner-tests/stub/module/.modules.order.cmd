@@ -1,1 +1,0 @@
-savedcmd_modules.order := {   echo sva_stub.o; :; } > modules.order

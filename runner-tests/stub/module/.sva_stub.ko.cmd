@@ -1,1 +1,0 @@
-savedcmd_sva_stub.ko := ld -r -m elf_x86_64 -z noexecstack --no-warn-rwx-segments --build-id=sha1 --force-group-allocation  -T /root/.cache/sva-kselftest/build/linux-source-7.3-7.3.4-1~bpo13+1-debug/scripts/module.lds -o sva_stub.ko sva_stub.o sva_stub.mod.o .module-common.o

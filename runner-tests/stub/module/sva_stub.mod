@@ -1,1 +1,0 @@
-./sva_stub.o
