@@ -77,9 +77,8 @@ sparse:
 	@scripts/sparse.sh
 
 lint:
-	shellcheck scripts/*.sh runner-tests/*.sh .ci/run
-	python3 -c "import ast; ast.parse(open('scripts/verdict.py').read())"
-	python3 -c "import ast; ast.parse(open('scripts/gate.py').read())"
+	shellcheck scripts/*.sh runner-tests/*.sh bench/*.sh .ci/run
+	for f in scripts/*.py bench/*.py; do python3 -c "import ast, sys; ast.parse(open(sys.argv[1]).read())" $$f || exit 1; done
 	scripts/checkpatch.sh
 
 results:
