@@ -191,7 +191,7 @@ def build(wt, logfile):
 def check(wt, label, logfile):
     """make check on the work tree's kernel; returns the results directory."""
     cmd = ["make", "-C", REPO, "check", "KSRC=" + wt.tree, "KDIR=" + wt.build,
-           "BOOT=" + os.environ.get("BOOT", "initramfs")]
+           "BOOT=" + (os.environ.get("BOOT") or "initramfs")]
     with open(logfile, "a") as f:
         f.write("$ %s\n" % " ".join(cmd))
         f.flush()
