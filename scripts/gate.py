@@ -205,6 +205,37 @@ def check(wt, label, logfile):
     return m[0]
 
 
+def bench(wt, label, logfile):
+    """make bench on the work tree's kernel; returns the CSV path or None."""
+    cmd = ["make", "-C", REPO, "bench", "KSRC=" + wt.tree, "KDIR=" + wt.build,
+           "BOOT=" + (os.environ.get("BOOT") or "initramfs")]
+    with open(logfile, "a") as f:
+        f.write("$ %s\n" % " ".join(cmd))
+        f.flush()
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        f.write(p.stdout)
+    m = re.findall(r"^bench: csv (\S+)", p.stdout, re.M)
+    log("%s benchmark: %s" % (label, m[-1] if m and p.returncode == 0 else "failed"))
+    return m[-1] if m and p.returncode == 0 else None
+
+
+def bench_compare(base_csv, patched_csv, outdir):
+    """bench/compare.py of the two runs, as Markdown lines."""
+    if not base_csv or not patched_csv:
+        return ["### Benchmark", "", "The benchmark did not run on both kernels.", ""]
+    p = subprocess.run([os.path.join(REPO, "bench", "compare.py"), base_csv, patched_csv,
+                        "--labels", "baseline,patched"] +
+                       (["--threshold", os.environ["BENCH_THRESHOLD"]]
+                        if os.environ.get("BENCH_THRESHOLD") else []),
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with open(os.path.join(outdir, "bench-compare.txt"), "w") as f:
+        f.write(p.stdout)
+    slower = len(re.findall(r"\bSLOWER\b", p.stdout))
+    return ["### Benchmark (baseline and patched, side by side)", "",
+            "%d rows flagged SLOWER (figures under TCG are noisy; see the spread)." % slower,
+            "", "```", p.stdout.rstrip(), "```", ""]
+
+
 def cases(results):
     """{(program, case): (status, message)} from a run's JUnit file."""
     out = {}
@@ -250,7 +281,7 @@ def name(key):
     return "%s: %s" % key if key[0] != key[1] else key[0]
 
 
-def write_reports(outdir, title, verdict, detail, rows, still_passing, runs):
+def write_reports(outdir, title, verdict, detail, rows, still_passing, runs, extra=()):
     md = ["## SVA gate: %s" % title, "", "**Verdict: %s**" % verdict, ""]
     if detail:
         md += [detail, ""]
@@ -265,6 +296,7 @@ def write_reports(outdir, title, verdict, detail, rows, still_passing, runs):
                 md += ["- `%s`%s" % (name(key), " — " + msg if msg else "")
                        for key, msg in rows[k]]
                 md.append("")
+    md += list(extra)
     md += ["Results: " + ", ".join("%s `%s`" % r for r in runs), ""]
     with open(os.path.join(outdir, "gate.md"), "w") as f:
         f.write("\n".join(md))
@@ -291,7 +323,7 @@ def write_reports(outdir, title, verdict, detail, rows, still_passing, runs):
                                 xml_declaration=True)
 
 
-def gate(ksrc, patches, outdir, baseline=None):
+def gate(ksrc, patches, outdir, baseline=None, with_bench=False):
     """Returns (verdict, rows, baseline results dir)."""
     os.makedirs(outdir, exist_ok=True)
     logfile = os.path.join(outdir, "gate.log")
@@ -301,9 +333,11 @@ def gate(ksrc, patches, outdir, baseline=None):
     title = ", ".join(os.path.basename(f) for f in files)
     touched = touched_files(files)
     runs = []
+    extra = []
+    base_csv = None
 
     def finish(verdict, detail="", rows=None, still=0):
-        write_reports(outdir, title, verdict, detail, rows, still, runs)
+        write_reports(outdir, title, verdict, detail, rows, still, runs, extra)
         log("%s: %s%s" % (title, verdict, " (%s)" % detail if detail else ""))
         log("report %s" % os.path.join(outdir, "gate.md"))
         return verdict, rows, baseline
@@ -313,6 +347,8 @@ def gate(ksrc, patches, outdir, baseline=None):
         if not build(wt, logfile):
             return finish("baseline broken", "the unpatched tree does not build (%s)" % logfile)
         baseline = check(wt, "baseline", logfile)
+        if with_bench:
+            base_csv = bench(wt, "baseline", logfile)
     runs.append(("baseline", baseline))
     base = cases(baseline)
     wt.save(touched)
@@ -335,6 +371,8 @@ def gate(ksrc, patches, outdir, baseline=None):
             runs.append(("patched again", second))
             rerun = cases(second)
         rows, still = compare(base, patched, rerun)
+        if with_bench:
+            extra += bench_compare(base_csv, bench(wt, "patched", logfile), outdir)
     finally:
         wt.restore()
     return finish("regression" if rows["newly failing"] else "pass", "", rows, still)
@@ -394,6 +432,8 @@ def main():
     ap.add_argument("--regressions", help="replay the regression patches of this directory")
     ap.add_argument("--only", nargs="*", help="with --regressions: these patch numbers only")
     ap.add_argument("--report", help="report directory (default: under the cache)")
+    ap.add_argument("--bench", action="store_true",
+                    help="also run the benchmark on both kernels and report the ratios")
     args = ap.parse_args()
     if not args.ksrc:
         args.ksrc = state_get("KSRC")
@@ -408,7 +448,7 @@ def main():
         if args.regressions:
             ok = regressions(args.ksrc, args.regressions, outdir, args.only)
         else:
-            verdict, _, _ = gate(args.ksrc, args.patches, outdir)
+            verdict, _, _ = gate(args.ksrc, args.patches, outdir, with_bench=args.bench)
             print(open(os.path.join(outdir, "gate.md")).read())
             ok = verdict == "pass"
     finally:
