@@ -411,12 +411,14 @@ def regressions(ksrc, directory, outdir, only=None):
         failing = [name(k) for k, _ in (rows or {}).get("newly failing", [])]
         missed = [w.pattern for w in want if not any(w.fullmatch(f) for f in failing)]
         caught = verdict == "regression" and not missed
-        why = "%s; newly failing: %s" % (verdict, ", ".join(failing) or "none")
+        shown = ", ".join(failing[:6]) + (" and %d more" % (len(failing) - 6)
+                                          if len(failing) > 6 else "")
+        why = "%s; %d newly failing: %s" % (verdict, len(failing), shown or "none")
         if missed:
             why += "; expected but not failing: " + ", ".join(missed)
         results.append((label, caught, why))
-    md = ["## SVA regression replay", "", "| regression | caught | gate |",
-          "| --- | --- | --- |"]
+    md = ["## SVA regression replay", "", "| regression | caught | gate (full lists in "
+          "each regression's gate.md) |", "| --- | --- | --- |"]
     md += ["| %s | %s | %s |" % (label, "yes" if ok else "**NO**", why)
            for label, ok, why in results]
     with open(os.path.join(outdir, "regressions.md"), "w") as f:
