@@ -47,7 +47,7 @@ help:
 	@echo '  DISTRO_VERSION=ver  distro-kernel: a linux-image version (default: newest 6.12 in bookworm-backports)'
 	@echo '  CACHE=dir      cache (default: $${XDG_CACHE_HOME:-$$HOME/.cache}/sva-kselftest)'
 	@echo '  PATCHES=x      gate: an mbox/patch file, a directory of *.patch, or a git range of KSRC'
-	@echo '  BENCH=0        gate: skip the side-by-side benchmark (BENCH_THRESHOLD=1.25 flags slowdowns)'
+	@echo '  BENCH=0        gate: skip the side-by-side benchmark (BENCH_THRESHOLD=1.5: flag on minima)'
 	@echo '  V=1            show build output'
 
 setup:
