@@ -152,12 +152,17 @@ TEST_F(pasid, overflow)
 {
 	struct mock_iommu_counters c0, c1;
 	struct mock_iommu_sva_info wide;
-	unsigned int i;
-	__u32 pasid;
+	unsigned int bound;
 
-	/* Other mms take the PASIDs the narrow device could use */
-	for (i = 1; i < variant->max_pasids; i++)
-		ASSERT_EQ(0, add_binder(&self->pool, self->wide, &pasid));
+	/*
+	 * Live mms take every PASID the narrow device could use: only then is
+	 * this mm's PASID sure to be beyond it, whatever dying mms of earlier
+	 * tests still hold or give back meanwhile.
+	 */
+	ASSERT_EQ(ENOSPC, fill_pasid_space(&self->pool, self->narrow, variant->max_pasids - 1,
+					   &bound));
+	ASSERT_EQ(variant->max_pasids - 1, bound);
+	ASSERT_EQ(0, drop_binder(&self->pool));
 	test_cmd_bind(self->fd, self->wide, &wide);
 	ASSERT_LE(variant->max_pasids, wide.pasid);
 
