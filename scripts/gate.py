@@ -188,17 +188,23 @@ def build(wt, logfile):
     return r.returncode == 0
 
 
-def check(wt, label, logfile):
-    """make check on the work tree's kernel; returns the results directory."""
-    cmd = ["make", "-C", REPO, "check", "KSRC=" + wt.tree, "KDIR=" + wt.build,
+def make_on(wt, target, logfile):
+    """make <target> of this repo on the work tree's kernel; (status, output)."""
+    cmd = ["make", "-C", REPO, target, "KSRC=" + wt.tree, "KDIR=" + wt.build,
            "BOOT=" + (os.environ.get("BOOT") or "initramfs")]
     with open(logfile, "a") as f:
         f.write("$ %s\n" % " ".join(cmd))
         f.flush()
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         f.write(p.stdout)
-    m = re.findall(r"results in (\S+)", p.stdout)
-    summary = [ln for ln in p.stdout.splitlines() if re.search(r"\d+ passed, \d+ failed", ln)]
+    return p.returncode, p.stdout
+
+
+def check(wt, label, logfile):
+    """make check on the work tree's kernel; returns the results directory."""
+    _, out = make_on(wt, "check", logfile)
+    m = re.findall(r"results in (\S+)", out)
+    summary = [ln for ln in out.splitlines() if re.search(r"\d+ passed, \d+ failed", ln)]
     log("%s: %s" % (label, summary[-1] if summary else "no summary (see %s)" % logfile))
     if not m:
         raise SystemExit("gate: make check printed no results directory (see %s)" % logfile)
@@ -207,16 +213,11 @@ def check(wt, label, logfile):
 
 def bench(wt, label, logfile):
     """make bench on the work tree's kernel; returns the CSV path or None."""
-    cmd = ["make", "-C", REPO, "bench", "KSRC=" + wt.tree, "KDIR=" + wt.build,
-           "BOOT=" + (os.environ.get("BOOT") or "initramfs")]
-    with open(logfile, "a") as f:
-        f.write("$ %s\n" % " ".join(cmd))
-        f.flush()
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        f.write(p.stdout)
-    m = re.findall(r"^bench: csv (\S+)", p.stdout, re.M)
-    log("%s benchmark: %s" % (label, m[-1] if m and p.returncode == 0 else "failed"))
-    return m[-1] if m and p.returncode == 0 else None
+    status, out = make_on(wt, "bench", logfile)
+    m = re.findall(r"^bench: csv (\S+)", out, re.M)
+    csv = m[-1] if m and status == 0 else None
+    log("%s benchmark: %s" % (label, csv or "failed"))
+    return csv
 
 
 def bench_compare(base_csv, patched_csv, outdir):

@@ -320,6 +320,18 @@ static inline int _test_cmd_invalidations(int fd, __u32 domain_id,
 		EXPECT_EQ(__c.domains_allocated, __c.domains_freed);	\
 	})
 
+/* Close the test's file; then nothing it made may be left bound */
+#define test_close_leaves_nothing(fd)					\
+	({								\
+		int __check_fd;						\
+									\
+		close(fd);						\
+		__check_fd = open(MOCK_DEV_PATH, O_RDWR);		\
+		ASSERT_LE(0, __check_fd);				\
+		test_no_sva_state_left(__check_fd);			\
+		close(__check_fd);					\
+	})
+
 /*
  * Skip when the kernel refuses SVA before its driver is even asked: Debian's
  * 6.12 kernels from 6.12.64 on return -EOPNOTSUPP from every

@@ -81,11 +81,7 @@ FIXTURE_SETUP(sva)
 
 FIXTURE_TEARDOWN(sva)
 {
-	close(self->fd);
-	self->fd = open(MOCK_DEV_PATH, O_RDWR);
-	ASSERT_LE(0, self->fd);
-	test_no_sva_state_left(self->fd);
-	close(self->fd);
+	test_close_leaves_nothing(self->fd);
 }
 
 /* The devices that share dev[0]'s group see every PASID attach of it */
@@ -387,11 +383,7 @@ FIXTURE_SETUP(sva_many)
 
 FIXTURE_TEARDOWN(sva_many)
 {
-	close(self->fd);
-	self->fd = open(MOCK_DEV_PATH, O_RDWR);
-	ASSERT_LE(0, self->fd);
-	test_no_sva_state_left(self->fd);
-	close(self->fd);
+	test_close_leaves_nothing(self->fd);
 }
 
 TEST_F(sva_many, one_domain_per_instance)

@@ -39,11 +39,7 @@ FIXTURE_SETUP(faults)
 
 FIXTURE_TEARDOWN(faults)
 {
-	close(self->fd);
-	self->fd = open(MOCK_DEV_PATH, O_RDWR);
-	ASSERT_LE(0, self->fd);
-	test_no_sva_state_left(self->fd);
-	close(self->fd);
+	test_close_leaves_nothing(self->fd);
 }
 
 /* Counters after the failed call, against self->c0 taken before it */

@@ -51,11 +51,7 @@ FIXTURE_SETUP(life)
 
 FIXTURE_TEARDOWN(life)
 {
-	close(self->fd);
-	self->fd = open(MOCK_DEV_PATH, O_RDWR);
-	ASSERT_LE(0, self->fd);
-	test_no_sva_state_left(self->fd);
-	close(self->fd);
+	test_close_leaves_nothing(self->fd);
 }
 
 static bool domain_mm_released(int fd, __u32 domain_id)

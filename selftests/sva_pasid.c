@@ -74,11 +74,7 @@ FIXTURE_TEARDOWN(pasid)
 {
 	while (self->pool.n)
 		mock_binder_stop(&self->pool.b[--self->pool.n], SIGKILL);
-	close(self->fd);
-	self->fd = open(MOCK_DEV_PATH, O_RDWR);
-	ASSERT_LE(0, self->fd);
-	test_no_sva_state_left(self->fd);
-	close(self->fd);
+	test_close_leaves_nothing(self->fd);
 }
 
 /* Start a binder process on @dev; returns its errno (0: bound) */

@@ -30,11 +30,7 @@ FIXTURE_SETUP(uapi)
 
 FIXTURE_TEARDOWN(uapi)
 {
-	close(self->fd);
-	self->fd = open(MOCK_DEV_PATH, O_RDWR);
-	ASSERT_LE(0, self->fd);
-	test_no_sva_state_left(self->fd);
-	close(self->fd);
+	test_close_leaves_nothing(self->fd);
 }
 
 /* A command buffer with room beyond the structure, for size tests */
