@@ -44,6 +44,14 @@ void mock_counters_read(struct mock_counters *src,
 	dst->devices_released = atomic64_read(&src->c[MOCK_CNT_DEVICES_RELEASED]);
 	dst->faults_injected = atomic64_read(&src->c[MOCK_CNT_FAULTS_INJECTED]);
 	dst->mm_releases = atomic64_read(&src->c[MOCK_CNT_MM_RELEASES]);
+	dst->dma_transfers = atomic64_read(&src->c[MOCK_CNT_DMA_TRANSFERS]);
+	dst->dma_faults = atomic64_read(&src->c[MOCK_CNT_DMA_FAULTS]);
+	dst->page_requests = atomic64_read(&src->c[MOCK_CNT_PAGE_REQUESTS]);
+	dst->page_responses = atomic64_read(&src->c[MOCK_CNT_PAGE_RESPONSES]);
+	dst->page_responses_failed =
+		atomic64_read(&src->c[MOCK_CNT_PAGE_RESPONSES_FAILED]);
+	dst->page_responses_stale =
+		atomic64_read(&src->c[MOCK_CNT_PAGE_RESPONSES_STALE]);
 }
 
 /*
@@ -122,7 +130,7 @@ static int mock_fault_check(enum mock_iommu_fault_site site,
 	}
 	spin_unlock(&mock_fault_lock);
 	if (rc)
-		mock_count(mdev->inst, MOCK_CNT_FAULTS_INJECTED, 1);
+		mock_dev_count(mdev, MOCK_CNT_FAULTS_INJECTED, 1);
 	return rc;
 }
 
@@ -271,7 +279,7 @@ static int mock_sva_set_dev_pasid(struct iommu_domain *domain,
 	struct mock_dev *mdev = dev_iommu_priv_get(dev);
 	int rc;
 
-	mock_count(mdev->inst, MOCK_CNT_ATTACH_CALLS, 1);
+	mock_dev_count(mdev, MOCK_CNT_ATTACH_CALLS, 1);
 	/*
 	 * A domain's page table format belongs to the IOMMU that built it;
 	 * -EINVAL tells the core to try another domain or allocate one. This
@@ -287,7 +295,7 @@ static int mock_sva_set_dev_pasid(struct iommu_domain *domain,
 		mutex_unlock(&mock_lock);
 	}
 	if (rc)
-		mock_count(mdev->inst, MOCK_CNT_ATTACH_FAILED, 1);
+		mock_dev_count(mdev, MOCK_CNT_ATTACH_FAILED, 1);
 	return rc;
 }
 
@@ -303,15 +311,21 @@ void mock_pasid_release(struct mock_dev *mdev)
 	mutex_unlock(&mock_lock);
 }
 
-/* Clearing an entry frees nothing and allocates nothing: cannot fail */
+/*
+ * Clearing an entry frees nothing and allocates nothing: cannot fail. Like
+ * hardware that stops a PASID, finish the device's transfers and page
+ * requests before returning: the core frees the domain after this, and a
+ * transfer or a queued page request must not use it (or its mm) then.
+ */
 static void mock_pasid_detach(struct device *dev, ioasid_t pasid)
 {
 	struct mock_dev *mdev = dev_iommu_priv_get(dev);
 
-	mock_count(mdev->inst, MOCK_CNT_DETACH_CALLS, 1);
+	mock_dev_count(mdev, MOCK_CNT_DETACH_CALLS, 1);
 	mutex_lock(&mock_lock);
 	WARN_ON(mock_pasid_set(mdev, pasid, NULL));
 	mutex_unlock(&mock_lock);
+	mock_dma_drain(mdev);
 }
 
 #ifdef HAVE_SET_DEV_PASID_OLD

@@ -56,7 +56,7 @@ static struct iommu_device *mock_probe_device(struct device *dev)
 	}
 	mdev->probed = true;
 	iommu = &mdev->inst->iommu;
-	mock_count(mdev->inst, MOCK_CNT_DEVICES_PROBED, 1);
+	mock_dev_count(mdev, MOCK_CNT_DEVICES_PROBED, 1);
 	xa_unlock(&mock_devices);
 
 	dev_iommu_priv_set(dev, mdev);
@@ -73,7 +73,7 @@ static void mock_release_device(struct device *dev)
 	 * hardware, the departing device's PASID table goes with it.
 	 */
 	mock_pasid_release(mdev);
-	mock_count(mdev->inst, MOCK_CNT_DEVICES_RELEASED, 1);
+	mock_dev_count(mdev, MOCK_CNT_DEVICES_RELEASED, 1);
 }
 
 static struct iommu_group *mock_device_group(struct device *dev)
@@ -138,6 +138,7 @@ const struct iommu_ops mock_iommu_ops = {
 	.release_device = mock_release_device,
 	.device_group = mock_device_group,
 	.def_domain_type = mock_def_domain_type,
+	.page_response = mock_page_response,
 #ifdef HAVE_REMOVE_DEV_PASID
 	.remove_dev_pasid = mock_remove_dev_pasid,
 #endif
@@ -150,6 +151,7 @@ struct mock_instance *mock_instance_create(struct mock_file *owner,
 					   u32 max_pasids, u32 flags)
 {
 	struct mock_instance *inst;
+	char name[32];
 	int rc;
 
 	inst = kzalloc_obj(*inst);
@@ -160,12 +162,25 @@ struct mock_instance *mock_instance_create(struct mock_file *owner,
 	inst->flags = flags;
 	inst->serial = atomic64_inc_return(&mock_serial);
 	inst->iommu.max_pasids = max_pasids ?: default_max_pasids;
+	snprintf(name, sizeof(name), "mock_iommu.%llu", inst->serial);
+
+	/*
+	 * Like a PRI-capable IOMMU: one page request queue per instance.
+	 * Without CONFIG_IOMMU_IOPF this is NULL and only the transfer modes
+	 * that cannot fault work.
+	 */
+	if (IS_ENABLED(CONFIG_IOMMU_IOPF)) {
+		inst->iopf_queue = iopf_queue_alloc(name);
+		if (!inst->iopf_queue) {
+			rc = -ENOMEM;
+			goto err_free;
+		}
+	}
 
 	/* The core links probed devices to iommu->dev in sysfs */
-	rc = iommu_device_sysfs_add(&inst->iommu, NULL, NULL, "mock_iommu.%llu",
-				    inst->serial);
+	rc = iommu_device_sysfs_add(&inst->iommu, NULL, NULL, "%s", name);
 	if (rc)
-		goto err_free;
+		goto err_queue;
 	rc = iommu_device_register(&inst->iommu, &mock_iommu_ops, NULL);
 	if (rc)
 		goto err_sysfs;
@@ -173,6 +188,8 @@ struct mock_instance *mock_instance_create(struct mock_file *owner,
 
 err_sysfs:
 	iommu_device_sysfs_remove(&inst->iommu);
+err_queue:
+	iopf_queue_free(inst->iopf_queue);
 err_free:
 	kfree(inst);
 	return ERR_PTR(rc);
@@ -184,6 +201,7 @@ void mock_instance_destroy(struct mock_instance *inst)
 	WARN_ON(inst->nr_devices);
 	iommu_device_unregister(&inst->iommu);
 	iommu_device_sysfs_remove(&inst->iommu);
+	iopf_queue_free(inst->iopf_queue);
 	kfree(inst);
 }
 
@@ -212,6 +230,7 @@ struct mock_dev *mock_dev_create(struct mock_instance *inst, u32 pasid_bits,
 	mdev->pasid_bits = pasid_bits;
 	mdev->group_peer = peer;
 	xa_init(&mdev->pasids);
+	mock_dma_init_dev(mdev);
 
 	rc = xa_alloc(&mock_devices, &mdev->gid, mdev, xa_limit_31b,
 		      GFP_KERNEL);
@@ -234,6 +253,14 @@ struct mock_dev *mock_dev_create(struct mock_instance *inst, u32 pasid_bits,
 		rc = -ENODEV;
 		goto err_unregister;
 	}
+
+	/* A device with PASIDs does PRI, when the instance can take it */
+	if (pasid_bits && inst->iopf_queue) {
+		rc = iopf_queue_add_device(inst->iopf_queue, &pdev->dev);
+		if (rc)
+			goto err_unregister;
+		mdev->in_iopf_queue = true;
+	}
 	return mdev;
 
 err_unregister:
@@ -251,7 +278,10 @@ void mock_dev_destroy(struct mock_dev *mdev)
 {
 	struct mock_instance *inst = mdev->inst;
 
-	WARN_ON(mdev->nr_refs);
+	WARN_ON(mdev->nr_refs || atomic_read(&mdev->nr_dma));
+	/* Answers what is still queued; nothing waits for it any more */
+	if (mdev->in_iopf_queue)
+		iopf_queue_remove_device(inst->iopf_queue, &mdev->pdev->dev);
 	/* Removing the device releases it from the core (release_device) */
 	platform_device_unregister(mdev->pdev);
 

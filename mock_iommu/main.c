@@ -136,7 +136,7 @@ static int mock_obj_destroy(struct mock_file *mf, struct mock_obj *obj)
 		return 0;
 	case MOCK_OBJ_DEVICE:
 		mdev = container_of(obj, struct mock_dev, obj);
-		if (mdev->nr_refs)
+		if (mdev->nr_refs || atomic_read(&mdev->nr_dma))
 			return -EBUSY;
 		xa_erase(&mf->objs, obj->id);
 		mock_dev_destroy(mdev);
@@ -208,16 +208,21 @@ static int mock_cmd_mm_info(struct mock_file *mf, struct mock_iommu_cmd *cmd)
 
 static int mock_cmd_counters(struct mock_file *mf, struct mock_iommu_cmd *cmd)
 {
-	struct mock_instance *inst;
+	struct mock_obj *obj;
 
 	if (!cmd->id) {
 		mock_counters_read(&mock_global_counters, &cmd->counters);
 		return 0;
 	}
-	inst = mock_get(mf, cmd->id, struct mock_instance, MOCK_OBJ_INSTANCE);
-	if (!inst)
+	obj = mock_obj_get(mf, cmd->id, 0);
+	if (obj && obj->type == MOCK_OBJ_INSTANCE)
+		mock_counters_read(&container_of(obj, struct mock_instance,
+						 obj)->counters, &cmd->counters);
+	else if (obj && obj->type == MOCK_OBJ_DEVICE)
+		mock_counters_read(&container_of(obj, struct mock_dev,
+						 obj)->counters, &cmd->counters);
+	else
 		return -ENOENT;
-	mock_counters_read(&inst->counters, &cmd->counters);
 	return 0;
 }
 
@@ -237,11 +242,35 @@ static int mock_cmd_invalidations(struct mock_file *mf,
 	return mock_domain_invalidations(inv);
 }
 
+/*
+ * Runs without the file's lock, so that threads sharing the file can run
+ * transfers side by side and unbind under them. The device stays: while a
+ * transfer counts in nr_dma, destroying it is -EBUSY, and the file cannot
+ * be released during an ioctl.
+ */
+static int mock_cmd_dma(struct mock_file *mf, struct mock_iommu_cmd *cmd)
+{
+	struct mock_dev *mdev;
+	int rc;
+
+	mutex_lock(&mf->lock);
+	mdev = mock_get(mf, cmd->id, struct mock_dev, MOCK_OBJ_DEVICE);
+	if (mdev)
+		atomic_inc(&mdev->nr_dma);
+	mutex_unlock(&mf->lock);
+	if (!mdev)
+		return -ENOENT;
+	rc = mock_dma(mdev, &cmd->dma);
+	atomic_dec(&mdev->nr_dma);
+	return rc;
+}
+
 /**
  * struct mock_op - how to run one op
- * @fn: the handler, called with the file's lock held
+ * @fn: the handler, called with the file's lock held unless @unlocked
  * @min_size: the caller's @size must cover the op's union member
  * @takes_id: @id names an object; otherwise it must be 0
+ * @unlocked: @fn takes the file's lock itself, for as long as it needs
  * @new_id: where the handler puts the id of an object it created, so that
  *	a failed copy back to user space can undo the command
  */
@@ -249,6 +278,7 @@ struct mock_op {
 	int (*fn)(struct mock_file *mf, struct mock_iommu_cmd *cmd);
 	size_t min_size;
 	bool takes_id;
+	bool unlocked;
 	size_t new_id;
 };
 
@@ -282,6 +312,12 @@ static const struct mock_op mock_ops[] = {
 		fault_inject, false, 0),
 	MOCK_OP(MOCK_IOMMU_OP_INVALIDATIONS, mock_cmd_invalidations,
 		invalidations, false, 0),
+	[MOCK_IOMMU_OP_DMA] = {
+		.fn = mock_cmd_dma,
+		.min_size = offsetofend(struct mock_iommu_cmd, dma),
+		.takes_id = true,
+		.unlocked = true,
+	},
 };
 
 static long mock_fops_ioctl(struct file *filp, unsigned int cmd,
@@ -314,6 +350,15 @@ static long mock_fops_ioctl(struct file *filp, unsigned int cmd,
 		return rc;
 	if (kcmd.__reserved || (!op->takes_id && kcmd.id))
 		return -EINVAL;
+
+	if (op->unlocked) {
+		/* Creates nothing: there is nothing to undo */
+		rc = op->fn(mf, &kcmd);
+		if (!rc && copy_to_user(ucmd, &kcmd,
+					min_t(size_t, size, sizeof(kcmd))))
+			rc = -EFAULT;
+		return rc;
+	}
 
 	mutex_lock(&mf->lock);
 	rc = op->fn(mf, &kcmd);

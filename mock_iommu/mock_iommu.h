@@ -25,6 +25,7 @@
 #include <linux/iommu.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -62,6 +63,12 @@ enum mock_counter {
 	MOCK_CNT_DEVICES_RELEASED,
 	MOCK_CNT_FAULTS_INJECTED,
 	MOCK_CNT_MM_RELEASES,
+	MOCK_CNT_DMA_TRANSFERS,
+	MOCK_CNT_DMA_FAULTS,
+	MOCK_CNT_PAGE_REQUESTS,
+	MOCK_CNT_PAGE_RESPONSES,
+	MOCK_CNT_PAGE_RESPONSES_FAILED,
+	MOCK_CNT_PAGE_RESPONSES_STALE,
 	MOCK_CNT_NR,
 };
 
@@ -101,6 +108,8 @@ struct mock_obj {
  *	identifies the instance for fault injection without a pointer
  * @flags: &enum mock_iommu_instance_flags
  * @nr_devices: devices sitting behind it (protected by the owner's lock)
+ * @iopf_queue: the I/O page fault queue its devices report page requests
+ *	to; NULL without CONFIG_IOMMU_IOPF
  * @counters: events of this instance
  */
 struct mock_instance {
@@ -110,6 +119,7 @@ struct mock_instance {
 	u64 serial;
 	u32 flags;
 	unsigned int nr_devices;
+	struct iopf_queue *iopf_queue;
 	struct mock_counters counters;
 };
 
@@ -128,6 +138,14 @@ struct mock_instance {
  *	device of their core handle (protected by the owner's lock)
  * @pasids: PASID table, pasid -> struct mock_domain (under mock_lock)
  * @nr_attached: entries in @pasids (under mock_lock)
+ * @in_iopf_queue: added to the instance's IOPF queue
+ * @nr_dma: transfers running on it; it cannot be destroyed meanwhile
+ * @dma_lock: transfers hold it for reading; detaching a PASID takes it for
+ *	writing to wait for them
+ * @prq_lock: protects @prq_pending and @next_grpid
+ * @prq_pending: page requests waiting for their response
+ * @next_grpid: page request group index to try next
+ * @counters: events of this device
  */
 struct mock_dev {
 	struct mock_obj obj;
@@ -141,6 +159,13 @@ struct mock_dev {
 	unsigned int nr_refs;
 	struct xarray pasids;
 	unsigned int nr_attached;
+	bool in_iopf_queue;
+	atomic_t nr_dma;
+	struct rw_semaphore dma_lock;
+	spinlock_t prq_lock;	/* see above */
+	struct list_head prq_pending;
+	u32 next_grpid;
+	struct mock_counters counters;
 };
 
 /**
@@ -220,6 +245,14 @@ static inline void mock_count(struct mock_instance *inst, enum mock_counter c,
 	atomic64_add(delta, &mock_global_counters.c[c]);
 }
 
+/* Count an event of a device, on it, its instance and module-wide. */
+static inline void mock_dev_count(struct mock_dev *mdev, enum mock_counter c,
+				  s64 delta)
+{
+	atomic64_add(delta, &mdev->counters.c[c]);
+	mock_count(mdev->inst, c, delta);
+}
+
 void mock_counters_read(struct mock_counters *src,
 			struct mock_iommu_counters *dst);
 
@@ -258,6 +291,13 @@ int mock_domain_info(struct mock_file *mf, struct mock_iommu_domain_info *di);
 int mock_domain_invalidations(struct mock_iommu_invalidations *inv);
 void mock_mm_info(struct mock_iommu_mm_info *mi);
 void mock_domain_exit(void);
+
+/* dma.c */
+void mock_dma_init_dev(struct mock_dev *mdev);
+int mock_dma(struct mock_dev *mdev, struct mock_iommu_dma *dma);
+void mock_dma_drain(struct mock_dev *mdev);
+void mock_page_response(struct device *dev, struct iopf_fault *evt,
+			struct iommu_page_response *msg);
 
 /* bond.c */
 int mock_bind(struct mock_file *mf, struct mock_dev *mdev,

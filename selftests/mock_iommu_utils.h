@@ -254,7 +254,7 @@ static inline __u32 mock_mm_domains(int fd)
 	return out.out_domains;
 }
 
-/* Counters: module-wide with id 0, else of one instance */
+/* Counters: module-wide with id 0, else of one instance or device */
 
 static inline int _test_cmd_counters(int fd, __u32 instance_id, struct mock_iommu_counters *out)
 {
@@ -304,6 +304,78 @@ static inline int _test_cmd_invalidations(int fd, __u32 domain_id,
 
 #define test_cmd_invalidations(fd, domain_id, out) \
 	ASSERT_EQ(0, _test_cmd_invalidations(fd, domain_id, out))
+
+/* Transfers: a device reads or writes memory at a PASID */
+
+static inline int _test_cmd_dma(int fd, __u32 device_id, __u32 pasid, __u32 op, __u32 flags,
+				const void *iova, size_t length, void *buf, __u32 fill,
+				struct mock_iommu_dma *out)
+{
+	struct mock_iommu_cmd cmd = {
+		.dma = {
+			.pasid = pasid,
+			.op = op,
+			.flags = flags,
+			.fill = fill,
+			.iova = (uintptr_t)iova,
+			.length = length,
+			.uptr = (uintptr_t)buf,
+		},
+	};
+	int ret = mock_ioctl(fd, MOCK_IOMMU_OP_DMA, device_id, &cmd);
+
+	if (!ret && out)
+		*out = cmd.dma;
+	return ret;
+}
+
+/* The transfer ran; its outcome is in *out */
+#define test_cmd_dma(fd, dev, pasid, op, flags, iova, len, buf, fill, out) \
+	ASSERT_EQ(0, _test_cmd_dma(fd, dev, pasid, op, flags, iova, len, buf, fill, out))
+/* The command was refused with errno @err */
+#define test_err_dma(err, fd, dev, pasid, op, flags, iova, len, buf, fill) \
+	EXPECT_EQ(-(err), _test_cmd_dma(fd, dev, pasid, op, flags, iova, len, buf, fill, NULL))
+
+/* The transfer ran and ended with @status */
+#define test_dma_status(status, fd, dev, pasid, op, flags, iova, len, buf, fill) \
+	({								\
+		struct mock_iommu_dma __d;				\
+		test_cmd_dma(fd, dev, pasid, op, flags, iova, len, buf, fill, &__d); \
+		ASSERT_EQ(status, __d.out_status)			\
+			TH_LOG("transfer stopped at %#llx after %llu bytes", \
+			       (unsigned long long)__d.out_fault_addr,	\
+			       (unsigned long long)__d.out_bytes);	\
+	})
+
+/* Device @dev holds @len bytes of @byte at @iova of the PASID's mm */
+#define test_dma_holds(fd, dev, pasid, flags, iova, len, byte)		\
+	({								\
+		size_t __len = (len);					\
+		void *__want = malloc(__len);				\
+		ASSERT_NE(NULL, __want);				\
+		memset(__want, byte, __len);				\
+		test_dma_status(MOCK_IOMMU_DMA_OK, fd, dev, pasid,	\
+				MOCK_IOMMU_DMA_COMPARE, flags, iova, __len, __want, 0); \
+		free(__want);						\
+	})
+
+#define MOCK_NO_IOPF							\
+	"the kernel has no I/O page fault support (CONFIG_IOMMU_IOPF): "	\
+	"devices cannot raise page requests"
+
+/*
+ * Why transfers in mode @flags cannot run on device @dev, or NULL. A
+ * transfer at an unbound PASID only checks its arguments and the mode.
+ */
+static inline const char *mock_dma_unsupported(int fd, __u32 dev, __u32 flags)
+{
+	static char byte;
+
+	if (_test_cmd_dma(fd, dev, 1, MOCK_IOMMU_DMA_READ, flags, &byte, 1, &byte, 0,
+			  NULL) == -EOPNOTSUPP)
+		return MOCK_NO_IOPF;
+	return NULL;
+}
 
 /*
  * The module-wide state that every test must leave as it found it: nothing

@@ -86,7 +86,7 @@ TEST_F(uapi, unknown_op)
 
 	ASSERT_EQ(-EOPNOTSUPP, raw_cmd(self->fd, &big, sizeof(big.cmd), 0));
 	ASSERT_EQ(-EOPNOTSUPP, raw_cmd(self->fd, &big, sizeof(big.cmd),
-				       MOCK_IOMMU_OP_INVALIDATIONS + 1));
+				       MOCK_IOMMU_OP_DMA + 1));
 	ASSERT_EQ(-EOPNOTSUPP, raw_cmd(self->fd, &big, sizeof(big.cmd), ~0U));
 	/* Another ioctl number on the device is refused as well */
 	ASSERT_EQ(-1, ioctl(self->fd, _IO(MOCK_IOMMU_TYPE, 0x41), &big.cmd));
@@ -157,7 +157,7 @@ TEST_F(uapi, missing_and_wrong_type_ids)
 	test_err_destroy(ENOENT, self->fd, 999);
 	EXPECT_EQ(-ENOENT, _test_cmd_bond_info(self->fd, self->dev, NULL));
 	EXPECT_EQ(-ENOENT, _test_cmd_pasid_info(self->fd, self->instance, 1, NULL));
-	EXPECT_EQ(-ENOENT, _test_cmd_counters(self->fd, self->dev, NULL));
+	EXPECT_EQ(-ENOENT, _test_cmd_counters(self->fd, 999, NULL));
 	EXPECT_EQ(-ENOENT, _test_cmd_domain_info(self->fd, 0, NULL));
 	EXPECT_EQ(-ENOENT, _test_cmd_invalidations(self->fd, ~0U, NULL));
 

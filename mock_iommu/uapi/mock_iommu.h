@@ -55,6 +55,8 @@
  * @MOCK_IOMMU_OP_COUNTERS: event counters, module-wide or of instance @id
  * @MOCK_IOMMU_OP_FAULT_INJECT: make upcoming driver callbacks fail
  * @MOCK_IOMMU_OP_INVALIDATIONS: mmu-notifier records of a live SVA domain
+ * @MOCK_IOMMU_OP_DMA: make device @id read or write memory at a PASID, the
+ *	way hardware would, see &struct mock_iommu_dma
  */
 enum mock_iommu_op {
 	MOCK_IOMMU_OP_INSTANCE_CREATE = 1,
@@ -68,6 +70,7 @@ enum mock_iommu_op {
 	MOCK_IOMMU_OP_COUNTERS,
 	MOCK_IOMMU_OP_FAULT_INJECT,
 	MOCK_IOMMU_OP_INVALIDATIONS,
+	MOCK_IOMMU_OP_DMA = 12,
 };
 
 /**
@@ -206,8 +209,10 @@ struct mock_iommu_mm_info {
  * struct mock_iommu_counters - MOCK_IOMMU_OP_COUNTERS
  *
  * With @id 0 the counters are module-wide, since load; with an instance id
- * of the calling file they count that instance's events only. Counters
- * only grow, except the *_alive ones.
+ * of the calling file they count that instance's events only; with a device
+ * id, that device's events: its probe and release, attach and detach calls,
+ * injected faults, transfers and page requests (the domain, bond and handle
+ * counters stay 0 there). Counters only grow, except the *_alive ones.
  *
  * @domains_allocated: successful SVA domain allocations
  * @domains_freed: SVA domains freed by the core
@@ -222,6 +227,14 @@ struct mock_iommu_mm_info {
  * @devices_released: release_device() calls
  * @faults_injected: callbacks failed by MOCK_IOMMU_OP_FAULT_INJECT
  * @mm_releases: mmu-notifier release callbacks of live domains
+ * @dma_transfers: MOCK_IOMMU_OP_DMA transfers started
+ * @dma_faults: of those, the ones that ended with a fault status (neither
+ *	%MOCK_IOMMU_DMA_OK nor %MOCK_IOMMU_DMA_MISMATCH)
+ * @page_requests: page requests the devices raised
+ * @page_responses: responses with IOMMU_PAGE_RESP_SUCCESS
+ * @page_responses_failed: responses with another code
+ * @page_responses_stale: responses no request was waiting for any more
+ *	(its transfer had timed out or was interrupted)
  */
 struct mock_iommu_counters {
 	__aligned_u64 domains_allocated;
@@ -237,6 +250,12 @@ struct mock_iommu_counters {
 	__aligned_u64 devices_released;
 	__aligned_u64 faults_injected;
 	__aligned_u64 mm_releases;
+	__aligned_u64 dma_transfers;
+	__aligned_u64 dma_faults;
+	__aligned_u64 page_requests;
+	__aligned_u64 page_responses;
+	__aligned_u64 page_responses_failed;
+	__aligned_u64 page_responses_stale;
 };
 
 /**
@@ -297,6 +316,112 @@ struct mock_iommu_invalidations {
 	struct mock_iommu_inval_range out_records[MOCK_IOMMU_INVAL_RECORDS];
 };
 
+/* Longest transfer of MOCK_IOMMU_OP_DMA, in bytes */
+#define MOCK_IOMMU_DMA_MAX_LENGTH	0x100000U	/* 1 MiB */
+
+/**
+ * enum mock_iommu_dma_op - what a transfer does at (PASID, @iova)
+ * @MOCK_IOMMU_DMA_READ: the device reads @length bytes into the caller's
+ *	buffer at @uptr
+ * @MOCK_IOMMU_DMA_WRITE: the device writes the caller's buffer
+ * @MOCK_IOMMU_DMA_FILL: the device writes the byte @fill, @uptr is 0
+ * @MOCK_IOMMU_DMA_COMPARE: the device reads and compares with the caller's
+ *	buffer; a difference ends the transfer with %MOCK_IOMMU_DMA_MISMATCH
+ */
+enum mock_iommu_dma_op {
+	MOCK_IOMMU_DMA_READ = 1,
+	MOCK_IOMMU_DMA_WRITE,
+	MOCK_IOMMU_DMA_FILL,
+	MOCK_IOMMU_DMA_COMPARE,
+};
+
+/**
+ * enum mock_iommu_dma_flags - how the device translates
+ * @MOCK_IOMMU_DMA_PINNED: the device cannot fault; its driver pins the
+ *	pages first, faulting them in on the CPU (get_user_pages). No page
+ *	requests. The mode to use where the kernel has no IOPF support.
+ * @MOCK_IOMMU_DMA_NO_PRI: the device cannot fault and nothing pins: a
+ *	page that is not present with the needed permission is a fault
+ *
+ * Without flags the device walks the page tables and raises a page
+ * request through the IOMMU's I/O page fault queue for every page that is
+ * not present with the needed permission; the IOMMU core's SVA handler
+ * resolves it against the mm and the mock's page_response() completes or
+ * fails the access. Needs CONFIG_IOMMU_IOPF, else -EOPNOTSUPP.
+ */
+enum mock_iommu_dma_flags {
+	MOCK_IOMMU_DMA_PINNED = 1 << 0,
+	MOCK_IOMMU_DMA_NO_PRI = 1 << 1,
+};
+
+/**
+ * enum mock_iommu_dma_status - how a transfer ended, as the device sees it
+ * @MOCK_IOMMU_DMA_OK: every byte was transferred
+ * @MOCK_IOMMU_DMA_NO_DOMAIN: no SVA domain is attached at the PASID on
+ *	the device: the IOMMU blocks the access
+ * @MOCK_IOMMU_DMA_MM_GONE: the domain's mm has exited
+ * @MOCK_IOMMU_DMA_PAGE_FAULT: a page could not be reached: the page
+ *	request was answered with a failure (@out_response), or the mode
+ *	could not fault it in
+ * @MOCK_IOMMU_DMA_ABORTED: the PASID was detached during the transfer
+ * @MOCK_IOMMU_DMA_TIMEOUT: a page request got no response in time
+ * @MOCK_IOMMU_DMA_MISMATCH: COMPARE found a difference at @out_fault_addr
+ */
+enum mock_iommu_dma_status {
+	MOCK_IOMMU_DMA_OK,
+	MOCK_IOMMU_DMA_NO_DOMAIN,
+	MOCK_IOMMU_DMA_MM_GONE,
+	MOCK_IOMMU_DMA_PAGE_FAULT,
+	MOCK_IOMMU_DMA_ABORTED,
+	MOCK_IOMMU_DMA_TIMEOUT,
+	MOCK_IOMMU_DMA_MISMATCH,
+};
+
+/**
+ * struct mock_iommu_dma - MOCK_IOMMU_OP_DMA, a transfer by device @id
+ * @pasid: the PASID the device tags its accesses with, 1 to the device's
+ *	max_pasids - 1
+ * @op: &enum mock_iommu_dma_op
+ * @flags: &enum mock_iommu_dma_flags
+ * @fill: the byte FILL writes; 0 for the other ops
+ * @iova: the address the device accesses, in the address space behind
+ *	@pasid (a user virtual address of the mm the domain serves)
+ * @length: bytes, 1 to %MOCK_IOMMU_DMA_MAX_LENGTH
+ * @uptr: the caller's buffer of @length bytes, for READ, WRITE and COMPARE
+ * @out_status: &enum mock_iommu_dma_status
+ * @out_domain_id: the SVA domain found at @pasid when the transfer began;
+ *	0 with %MOCK_IOMMU_DMA_NO_DOMAIN
+ * @out_bytes: bytes transferred (or compared equal) before the end
+ * @out_fault_addr: where the transfer stopped, when it did not complete
+ * @out_page_requests: page requests this transfer raised
+ * @out_response: the code of the last page response it got, as
+ *	IOMMU_PAGE_RESP_* (0 success, 1 invalid, 2 failure)
+ *
+ * The transfer's outcome is a status, not an errno: a device sees faults,
+ * and a fault changes nothing in the driver. The ioctl fails only on bad
+ * input, or with -EFAULT when @uptr cannot be read or written; then no
+ * device write took place. Transfers run without the file's lock, so
+ * threads sharing a file can overlap them with each other and with other
+ * commands; a device is -EBUSY to destroy while one runs. Detaching a
+ * PASID waits for the transfers at it, which then stop with
+ * %MOCK_IOMMU_DMA_ABORTED: nothing reaches an mm after its unbind.
+ */
+struct mock_iommu_dma {
+	__u32 pasid;
+	__u32 op;
+	__u32 flags;
+	__u32 fill;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 uptr;
+	__u32 out_status;
+	__u32 out_domain_id;
+	__aligned_u64 out_bytes;
+	__aligned_u64 out_fault_addr;
+	__u32 out_page_requests;
+	__u32 out_response;
+};
+
 /**
  * struct mock_iommu_cmd - argument of MOCK_IOMMU_CMD
  * @size: sizeof(struct mock_iommu_cmd) as the caller knows it
@@ -313,6 +438,7 @@ struct mock_iommu_invalidations {
  * @counters: MOCK_IOMMU_OP_COUNTERS
  * @fault_inject: MOCK_IOMMU_OP_FAULT_INJECT
  * @invalidations: MOCK_IOMMU_OP_INVALIDATIONS
+ * @dma: MOCK_IOMMU_OP_DMA
  * @last: marks the end of the structure, for size checks
  */
 struct mock_iommu_cmd {
@@ -330,6 +456,7 @@ struct mock_iommu_cmd {
 		struct mock_iommu_counters counters;
 		struct mock_iommu_fault_inject fault_inject;
 		struct mock_iommu_invalidations invalidations;
+		struct mock_iommu_dma dma;
 	};
 	__u32 last;
 };

@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The mock devices as small DMA engines. A transfer tags its accesses with
+ * a PASID; the device resolves the PASID through its PASID table to the
+ * SVA domain installed there and through it to the mm, and walks that mm's
+ * page tables the way an IOMMU would. A page that is not present with the
+ * permission the access needs becomes a page request on the instance's I/O
+ * page fault queue: the IOMMU core's SVA handler resolves it against the mm
+ * and answers through our page_response(), which completes or fails the
+ * access. Everything the device sees is reported as a status, never as an
+ * errno: a fault is the device's business, not a failed command.
+ *
+ * A transfer holds its device's dma_lock for reading from the PASID lookup
+ * to the last byte. Detaching a PASID clears the table entry, then takes
+ * the lock for writing and flushes the page fault queue: once detach
+ * returns, no transfer and no page request can use the domain or its mm.
+ */
+#include <linux/highmem.h>
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "mock_iommu.h"
+
+/* A PCIe page request group index has 9 bits */
+#define MOCK_PRG_INDEX_MASK	0x1ff
+
+/*
+ * After a successful response the page may be gone again (reclaim, a
+ * racing munmap or COW) before the device retries; a device retries a few
+ * times and then reports the fault, so that a transfer always ends.
+ */
+#define MOCK_PRQ_RETRIES	4
+
+static unsigned int dma_timeout_ms = 10000;
+module_param(dma_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(dma_timeout_ms,
+		 "longest a transfer waits for page responses, in total");
+
+/**
+ * struct mock_prq - a page request waiting for its response
+ * @node: in the device's prq_pending while unanswered
+ * @pasid: the PASID of the request
+ * @grpid: its page request group index
+ * @code: the response's code, valid once @node is off the list
+ * @done: completed by the response, under the device's prq_lock
+ */
+struct mock_prq {
+	struct list_head node;
+	u32 pasid;
+	u32 grpid;
+	u32 code;
+	struct completion done;
+};
+
+/**
+ * struct mock_xfer - one transfer in progress
+ * @mdev: the device doing it
+ * @md: the domain found at the PASID when it began
+ * @mm: @md's mm, with an mm_users reference
+ * @dma: the request, and the outputs being filled in
+ * @buf: the caller's data (WRITE, COMPARE) or what was read (READ)
+ * @write: the device writes memory (WRITE, FILL)
+ * @deadline: jiffies after which no page request is waited for
+ */
+struct mock_xfer {
+	struct mock_dev *mdev;
+	struct mock_domain *md;
+	struct mm_struct *mm;
+	struct mock_iommu_dma *dma;
+	u8 *buf;
+	bool write;
+	unsigned long deadline;
+};
+
+void mock_dma_init_dev(struct mock_dev *mdev)
+{
+	atomic_set(&mdev->nr_dma, 0);
+	init_rwsem(&mdev->dma_lock);
+	spin_lock_init(&mdev->prq_lock);
+	INIT_LIST_HEAD(&mdev->prq_pending);
+}
+
+/*
+ * Called when a PASID of @mdev was just cleared from its table: wait for
+ * the transfers that may still use it, then for the page requests they
+ * left in the fault queue (after a timeout), whose work uses the domain.
+ */
+void mock_dma_drain(struct mock_dev *mdev)
+{
+	down_write(&mdev->dma_lock);
+	up_write(&mdev->dma_lock);
+	if (mdev->in_iopf_queue)
+		iopf_queue_flush_dev(&mdev->pdev->dev);
+}
+
+void mock_page_response(struct device *dev, struct iopf_fault *evt,
+			struct iommu_page_response *msg)
+{
+	struct mock_dev *mdev = dev_iommu_priv_get(dev);
+	struct mock_prq *prq;
+	bool found = false;
+
+	mock_dev_count(mdev, msg->code == IOMMU_PAGE_RESP_SUCCESS ?
+		       MOCK_CNT_PAGE_RESPONSES : MOCK_CNT_PAGE_RESPONSES_FAILED,
+		       1);
+	spin_lock(&mdev->prq_lock);
+	list_for_each_entry(prq, &mdev->prq_pending, node) {
+		if (prq->grpid != msg->grpid || prq->pasid != msg->pasid)
+			continue;
+		prq->code = msg->code;
+		list_del_init(&prq->node);
+		/* Under the lock: the waiter's stack frame goes once we drop it */
+		complete(&prq->done);
+		found = true;
+		break;
+	}
+	spin_unlock(&mdev->prq_lock);
+	if (!found)
+		mock_dev_count(mdev, MOCK_CNT_PAGE_RESPONSES_STALE, 1);
+}
+
+static bool mock_grpid_busy(struct mock_dev *mdev, u32 grpid)
+{
+	struct mock_prq *prq;
+
+	list_for_each_entry(prq, &mdev->prq_pending, node)
+		if (prq->grpid == grpid)
+			return true;
+	return false;
+}
+
+/*
+ * Raise a page request for the page at @addr and wait for the response.
+ * Returns its IOMMU_PAGE_RESP_* code, -ETIMEDOUT or -EINTR.
+ */
+static int mock_page_request(struct mock_xfer *x, unsigned long addr)
+{
+	struct mock_dev *mdev = x->mdev;
+	struct mock_prq prq = { .pasid = x->dma->pasid };
+	struct iopf_fault evt = {};
+	struct iommu_fault_page_request *prm = &evt.fault.prm;
+	long left = (long)(x->deadline - jiffies);
+	bool answered;
+	u32 i;
+
+	if (left <= 0)
+		return -ETIMEDOUT;
+	init_completion(&prq.done);
+
+	spin_lock(&mdev->prq_lock);
+	for (i = 0; i <= MOCK_PRG_INDEX_MASK; i++) {
+		prq.grpid = mdev->next_grpid++ & MOCK_PRG_INDEX_MASK;
+		if (!mock_grpid_busy(mdev, prq.grpid))
+			break;
+	}
+	if (i > MOCK_PRG_INDEX_MASK) {
+		/* 512 requests outstanding: the device has to wait */
+		spin_unlock(&mdev->prq_lock);
+		return -ETIMEDOUT;
+	}
+	list_add_tail(&prq.node, &mdev->prq_pending);
+	spin_unlock(&mdev->prq_lock);
+
+	evt.fault.type = IOMMU_FAULT_PAGE_REQ;
+	prm->flags = IOMMU_FAULT_PAGE_REQUEST_PASID_VALID |
+		     IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE |
+		     IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID;
+	prm->pasid = prq.pasid;
+	prm->grpid = prq.grpid;
+	/* A user-mode access: the core's handler then checks the VMA */
+	prm->perm = IOMMU_FAULT_PERM_READ;
+	if (x->write)
+		prm->perm |= IOMMU_FAULT_PERM_WRITE;
+	prm->addr = addr;
+	mock_dev_count(mdev, MOCK_CNT_PAGE_REQUESTS, 1);
+	x->dma->out_page_requests++;
+	/* Whatever fails in there is answered through page_response() */
+	iommu_report_device_fault(&mdev->pdev->dev, &evt);
+
+	left = wait_for_completion_killable_timeout(&prq.done, left);
+	spin_lock(&mdev->prq_lock);
+	answered = list_empty(&prq.node);
+	if (!answered)
+		list_del(&prq.node);
+	spin_unlock(&mdev->prq_lock);
+	if (answered)
+		return prq.code;
+	return left < 0 ? -EINTR : -ETIMEDOUT;
+}
+
+/* The PASID still leads to the domain the transfer began with */
+static bool mock_xfer_attached(struct mock_xfer *x)
+{
+	bool attached;
+
+	mutex_lock(&mock_lock);
+	attached = xa_load(&x->mdev->pasids, x->dma->pasid) == x->md;
+	mutex_unlock(&mock_lock);
+	return attached;
+}
+
+/*
+ * The device's translation of @addr: the page, with a reference, when it is
+ * present with the permission the access needs, else NULL. Only the PINNED
+ * mode faults pages in, on the CPU, like get_user_pages() in a driver.
+ */
+static struct page *mock_translate(struct mock_xfer *x, unsigned long addr)
+{
+	unsigned int gup = x->write ? FOLL_WRITE : 0;
+	struct page *page;
+	int locked = 1;
+	long n;
+
+	mmap_read_lock(x->mm);
+	if (x->dma->flags & MOCK_IOMMU_DMA_PINNED)
+		n = pin_user_pages_remote(x->mm, addr, 1, gup, &page, &locked);
+	else
+		n = get_user_pages_remote(x->mm, addr, 1, gup | FOLL_NOFAULT,
+					  &page, &locked);
+	if (locked)
+		mmap_read_unlock(x->mm);
+	return n == 1 ? page : NULL;
+}
+
+static void mock_release_page(struct mock_xfer *x, struct page *page)
+{
+	if (x->dma->flags & MOCK_IOMMU_DMA_PINNED) {
+		unpin_user_pages_dirty_lock(&page, 1, x->write);
+		return;
+	}
+	if (x->write)
+		set_page_dirty_lock(page);
+	put_page(page);
+}
+
+/*
+ * Move @len bytes between @page at @off and the transfer's data at @pos.
+ * Returns the number of equal bytes for COMPARE, else @len.
+ */
+static size_t mock_xfer_page(struct mock_xfer *x, struct page *page,
+			     size_t off, size_t len, u64 pos)
+{
+	u8 *va = kmap_local_page(page);
+	u8 *mem = va + off;
+	size_t i = len;
+
+	switch (x->dma->op) {
+	case MOCK_IOMMU_DMA_READ:
+		memcpy(x->buf + pos, mem, len);
+		break;
+	case MOCK_IOMMU_DMA_WRITE:
+		memcpy(mem, x->buf + pos, len);
+		break;
+	case MOCK_IOMMU_DMA_FILL:
+		memset(mem, x->dma->fill, len);
+		break;
+	case MOCK_IOMMU_DMA_COMPARE:
+		for (i = 0; i < len; i++)
+			if (mem[i] != x->buf[pos + i])
+				break;
+		break;
+	}
+	if (x->write)
+		flush_dcache_page(page);
+	kunmap_local(va);
+	return i;
+}
+
+/* Returns the status, or -EINTR when the caller was killed */
+static int mock_xfer_run(struct mock_xfer *x)
+{
+	struct mock_iommu_dma *dma = x->dma;
+	unsigned int retries = 0;
+	struct page *page;
+	size_t off, len, same;
+	unsigned long addr;
+	int code;
+
+	while (dma->out_bytes < dma->length) {
+		addr = dma->iova + dma->out_bytes;
+		off = offset_in_page(addr);
+		len = min_t(u64, PAGE_SIZE - off,
+			    dma->length - dma->out_bytes);
+		dma->out_fault_addr = addr;
+
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		if (!mock_xfer_attached(x))
+			return MOCK_IOMMU_DMA_ABORTED;
+		page = mock_translate(x, addr);
+		if (!page) {
+			if (dma->flags & (MOCK_IOMMU_DMA_PINNED |
+					  MOCK_IOMMU_DMA_NO_PRI) ||
+			    retries++ == MOCK_PRQ_RETRIES)
+				return MOCK_IOMMU_DMA_PAGE_FAULT;
+			code = mock_page_request(x, addr & PAGE_MASK);
+			if (code == -ETIMEDOUT)
+				return MOCK_IOMMU_DMA_TIMEOUT;
+			if (code < 0)
+				return code;
+			dma->out_response = code;
+			if (code != IOMMU_PAGE_RESP_SUCCESS)
+				return MOCK_IOMMU_DMA_PAGE_FAULT;
+			continue;
+		}
+		retries = 0;
+		same = mock_xfer_page(x, page, off, len, dma->out_bytes);
+		mock_release_page(x, page);
+		dma->out_bytes += same;
+		if (same < len) {
+			dma->out_fault_addr += same;
+			return MOCK_IOMMU_DMA_MISMATCH;
+		}
+		cond_resched();
+	}
+	dma->out_fault_addr = 0;
+	return MOCK_IOMMU_DMA_OK;
+}
+
+static int mock_dma_check(struct mock_dev *mdev,
+			  const struct mock_iommu_dma *dma)
+{
+	const u32 modes = MOCK_IOMMU_DMA_PINNED | MOCK_IOMMU_DMA_NO_PRI;
+	bool fill = dma->op == MOCK_IOMMU_DMA_FILL;
+
+	if (dma->op < MOCK_IOMMU_DMA_READ || dma->op > MOCK_IOMMU_DMA_COMPARE)
+		return -EINVAL;
+	if (dma->flags & ~modes || hweight32(dma->flags) > 1)
+		return -EINVAL;
+	if (fill ? dma->uptr || dma->fill > U8_MAX : !dma->uptr || dma->fill)
+		return -EINVAL;
+	if (!dma->length || dma->length > MOCK_IOMMU_DMA_MAX_LENGTH ||
+	    dma->iova + dma->length < dma->iova)
+		return -EINVAL;
+	/* PASID 0 is the requester ID's own: no SVA there */
+	if (!dma->pasid || dma->pasid >= mdev->pdev->dev.iommu->max_pasids)
+		return -EINVAL;
+	if (!(dma->flags & modes) && !mdev->in_iopf_queue)
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+static void mock_dma_clear_outputs(struct mock_iommu_dma *dma)
+{
+	dma->out_status = 0;
+	dma->out_domain_id = 0;
+	dma->out_bytes = 0;
+	dma->out_fault_addr = 0;
+	dma->out_page_requests = 0;
+	dma->out_response = 0;
+}
+
+int mock_dma(struct mock_dev *mdev, struct mock_iommu_dma *dma)
+{
+	struct mock_xfer x = { .mdev = mdev, .dma = dma };
+	int rc;
+
+	rc = mock_dma_check(mdev, dma);
+	if (rc)
+		return rc;
+	mock_dma_clear_outputs(dma);
+	x.write = dma->op == MOCK_IOMMU_DMA_WRITE ||
+		  dma->op == MOCK_IOMMU_DMA_FILL;
+	/* All of the caller's data first: a bad buffer must write nothing */
+	if (dma->op != MOCK_IOMMU_DMA_FILL) {
+		x.buf = kvmalloc(dma->length, GFP_KERNEL);
+		if (!x.buf)
+			return -ENOMEM;
+	}
+	if (dma->op == MOCK_IOMMU_DMA_WRITE ||
+	    dma->op == MOCK_IOMMU_DMA_COMPARE) {
+		if (copy_from_user(x.buf, u64_to_user_ptr(dma->uptr),
+				   dma->length)) {
+			rc = -EFAULT;
+			goto out_free;
+		}
+	}
+
+	mock_dev_count(mdev, MOCK_CNT_DMA_TRANSFERS, 1);
+	x.deadline = jiffies + msecs_to_jiffies(dma_timeout_ms);
+	down_read(&mdev->dma_lock);
+	mutex_lock(&mock_lock);
+	x.md = xa_load(&mdev->pasids, dma->pasid);
+	mutex_unlock(&mock_lock);
+	if (!x.md) {
+		rc = MOCK_IOMMU_DMA_NO_DOMAIN;
+	} else {
+		dma->out_domain_id = x.md->id;
+		/* The domain's notifier keeps the mm_struct; is it still alive? */
+		if (mmget_not_zero(x.md->mm)) {
+			x.mm = x.md->mm;
+			rc = mock_xfer_run(&x);
+		} else {
+			rc = MOCK_IOMMU_DMA_MM_GONE;
+		}
+	}
+	up_read(&mdev->dma_lock);
+	/* Outside the lock: the last reference tears the address space down */
+	if (x.mm)
+		mmput(x.mm);
+	if (rc < 0)
+		goto out_free;
+
+	dma->out_status = rc;
+	rc = 0;
+	if (dma->out_status != MOCK_IOMMU_DMA_OK &&
+	    dma->out_status != MOCK_IOMMU_DMA_MISMATCH)
+		mock_dev_count(mdev, MOCK_CNT_DMA_FAULTS, 1);
+	if (dma->op == MOCK_IOMMU_DMA_READ &&
+	    copy_to_user(u64_to_user_ptr(dma->uptr), x.buf, dma->out_bytes))
+		rc = -EFAULT;
+out_free:
+	kvfree(x.buf);
+	return rc;
+}
