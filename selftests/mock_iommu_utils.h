@@ -501,7 +501,16 @@ static inline int mock_binder_start(int fd, __u32 device_id, struct mock_binder 
 		return -errno;
 	if (b->pid == 0) {
 		char byte;
-		int ret = _test_cmd_bind(fd, device_id, &info);
+		int ret;
+
+		/*
+		 * Only the parent may hold the write end: when it dies on a
+		 * failed assertion, the read below sees EOF and the child
+		 * exits, closing the shared file instead of holding it open.
+		 */
+		close(cmd[1]);
+		close(res[0]);
+		ret = _test_cmd_bind(fd, device_id, &info);
 
 		reply[0] = -ret;
 		reply[1] = ret ? NO_PASID : info.pasid;
