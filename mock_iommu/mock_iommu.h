@@ -81,6 +81,7 @@ enum mock_obj_type {
 };
 
 struct mock_file;
+struct mock_handle;
 
 /**
  * struct mock_obj - header of every object in a file's table
@@ -264,5 +265,11 @@ int mock_bind(struct mock_file *mf, struct mock_dev *mdev,
 	      struct mock_iommu_sva_info *info);
 void mock_unbind(struct mock_file *mf, struct mock_bond *bond);
 void mock_bond_info(struct mock_bond *bond, struct mock_iommu_sva_info *info);
+struct mock_handle *mock_handle_alloc(void);
+u32 mock_handle_get(struct iommu_sva *handle, struct mock_instance *inst,
+		    struct mock_handle **mh_new);
+void mock_handle_put(struct iommu_sva *handle, struct mock_instance *inst);
+void mock_handle_info(struct iommu_sva *handle, u32 *pasid, u32 *handle_users,
+		      u32 *domain_id, u32 *domain_users);
 
 #endif /* _MOCK_IOMMU_INTERNAL_H */
