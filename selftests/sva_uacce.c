@@ -9,6 +9,7 @@
  * PASID, domain and counter queries of /dev/mock_iommu check the rest.
  */
 #include <dirent.h>
+#include <stddef.h>
 #include <misc/uacce/uacce.h>
 #include <sys/stat.h>
 
@@ -482,7 +483,11 @@ TEST_F(uacce, killed_with_queues_open)
 			pause();
 	}
 	close(pipefd[1]);
-	ASSERT_EQ(sizeof(qi), read(pipefd[0], &qi, sizeof(qi)));
+	if (read(pipefd[0], &qi, sizeof(qi)) != sizeof(qi)) {
+		kill(pid, SIGKILL);
+		/* The child's exit code names the step that failed */
+		ASSERT_EQ(128 + SIGKILL, mock_wait_exit(pid));
+	}
 	close(pipefd[0]);
 	ASSERT_EQ(3, qi.handle_users);
 	test_pasid_domain(self->fd, self->dev, qi.pasid, qi.domain_id);
@@ -636,6 +641,67 @@ TEST_F(uacce, create_errors)
 	test_cmd_destroy(self->fd, uc.out_uacce_id);
 	ASSERT_EQ(-1, stat(path, &st));
 	test_cmd_destroy(self->fd, dev4);
+}
+
+/* Number of uacce devices the kernel has */
+static int uacce_count(void)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	d = opendir("/sys/class/uacce");
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/*
+ * A command too short for the op, and one whose result cannot be copied
+ * back (the uacce device is removed again), change nothing.
+ */
+TEST_F(uacce, create_short_or_faulting)
+{
+	const __u32 need = offsetof(struct mock_iommu_cmd, uacce_create) +
+			   sizeof(struct mock_iommu_uacce_create);
+	struct mock_iommu_uacce_create uc;
+	struct mock_iommu_cmd *cmd;
+	int before = uacce_count();
+	__u32 dev2;
+
+	ASSERT_LE(1, before);
+	test_cmd_device_create(self->fd, self->instance, MOCK_PASID_BITS, 0, &dev2);
+	cmd = mmap(NULL, getpagesize(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		   -1, 0);
+	ASSERT_NE(MAP_FAILED, cmd);
+	cmd->size = need - 1;
+	cmd->op = MOCK_IOMMU_OP_UACCE_CREATE;
+	cmd->id = dev2;
+	cmd->uacce_create.max_queues = 1;
+	ASSERT_EQ(-1, ioctl(self->fd, MOCK_IOMMU_CMD, cmd));
+	ASSERT_EQ(EINVAL, errno);
+	ASSERT_EQ(before, uacce_count());
+
+	/* Readable but not writable: created, then undone on the copy back */
+	cmd->size = need;
+	ASSERT_EQ(0, mprotect(cmd, getpagesize(), PROT_READ));
+	ASSERT_EQ(-1, ioctl(self->fd, MOCK_IOMMU_CMD, cmd));
+	ASSERT_EQ(EFAULT, errno);
+	ASSERT_EQ(0, munmap(cmd, getpagesize()));
+	ASSERT_EQ(before, uacce_count());
+	ASSERT_EQ(-ENOENT, _test_cmd_destroy(self->fd, dev2 + 1));
+
+	/* dev2 is not a uacce parent: it takes one, and can be destroyed */
+	ASSERT_EQ(0, _test_cmd_uacce_create(self->fd, dev2, 1, 0, &uc));
+	ASSERT_EQ(dev2 + 1, uc.out_uacce_id);
+	ASSERT_EQ(before + 1, uacce_count());
+	test_err_destroy(EBUSY, self->fd, dev2);
+	test_cmd_destroy(self->fd, uc.out_uacce_id);
+	test_cmd_destroy(self->fd, dev2);
+	ASSERT_EQ(before, uacce_count());
 }
 
 TEST_HARNESS_MAIN
