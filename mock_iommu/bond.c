@@ -2,7 +2,8 @@
 /*
  * Bonds: iommu_sva_bind_device() and iommu_sva_unbind_device() on behalf
  * of user space, and never reused identities of the core's struct
- * iommu_sva handles.
+ * iommu_sva handles, shared by bonds and uacce queues so that both name
+ * the same handle alike.
  */
 #include <linux/err.h>
 #include <linux/list.h>
@@ -14,18 +15,20 @@
 #include "mock_iommu.h"
 
 /**
- * struct mock_handle - identity of a struct iommu_sva held by bonds
+ * struct mock_handle - identity of a struct iommu_sva held by bonds and
+ * uacce queues
  * @node: in mock_handles
  * @handle: the core's handle
  * @id: never reused while the module is loaded
- * @nr_bonds: bonds holding @handle; the entry goes with the last one, so a
- *	handle the core later allocates at the same address gets a new id
+ * @nr_holders: bonds and queues holding @handle; the entry goes with the
+ *	last one, so a handle the core later allocates at the same address
+ *	gets a new id
  */
 struct mock_handle {
 	struct list_head node;
 	struct iommu_sva *handle;
 	u32 id;
-	unsigned int nr_bonds;
+	unsigned int nr_holders;
 };
 
 /* Under mock_lock. Few entries live at a time: a list is enough. */
@@ -43,30 +46,89 @@ static struct mock_handle *mock_handle_find(struct iommu_sva *handle)
 	return NULL;
 }
 
-void mock_bond_info(struct mock_bond *bond, struct mock_iommu_sva_info *info)
+/**
+ * mock_handle_get() - take an identity on a handle the caller holds
+ * @handle: a handle from iommu_sva_bind_device(), not yet unbound
+ * @inst: the instance to count a new identity on
+ * @mh_new: a preallocated entry; consumed (set to NULL) when used, so
+ *	that nothing can fail once the core has bound
+ *
+ * Return: the handle's id, the same for every holder of @handle.
+ */
+u32 mock_handle_get(struct iommu_sva *handle, struct mock_instance *inst,
+		    struct mock_handle **mh_new)
 {
-	struct iommu_sva *handle = bond->handle;
+	struct mock_handle *mh;
+	u32 id;
+
+	mutex_lock(&mock_lock);
+	mh = mock_handle_find(handle);
+	if (!mh) {
+		mh = *mh_new;
+		*mh_new = NULL;
+		mh->handle = handle;
+		mh->id = ++mock_last_handle_id;
+		list_add_tail(&mh->node, &mock_handles);
+		mock_count(inst, MOCK_CNT_HANDLES_ALIVE, 1);
+	}
+	mh->nr_holders++;
+	id = mh->id;
+	mutex_unlock(&mock_lock);
+	return id;
+}
+
+/* Allocates the entry mock_handle_get() may need; NULL if out of memory */
+struct mock_handle *mock_handle_alloc(void)
+{
+	return kzalloc_obj(struct mock_handle);
+}
+
+/* Drops the identity mock_handle_get() took; before unbinding @handle */
+void mock_handle_put(struct iommu_sva *handle, struct mock_instance *inst)
+{
+	struct mock_handle *mh;
+
+	mutex_lock(&mock_lock);
+	mh = mock_handle_find(handle);
+	if (!WARN_ON(!mh) && !--mh->nr_holders) {
+		list_del(&mh->node);
+		kfree(mh);
+		mock_count(inst, MOCK_CNT_HANDLES_ALIVE, -1);
+	}
+	mutex_unlock(&mock_lock);
+}
+
+/*
+ * What a holder of @handle reports about it. Both counts change under the
+ * core's private iommu_sva_lock; the tests read them while no bind or
+ * unbind runs.
+ */
+void mock_handle_info(struct iommu_sva *handle, u32 *pasid, u32 *handle_users,
+		      u32 *domain_id, u32 *domain_users)
+{
 	struct iommu_domain *domain = handle->handle.domain;
 
+	*pasid = iommu_sva_get_pasid(handle);
+	*handle_users = refcount_read(&handle->users);
+	*domain_id = to_mock_domain(domain)->id;
+	*domain_users = READ_ONCE(domain->users);
+}
+
+void mock_bond_info(struct mock_bond *bond, struct mock_iommu_sva_info *info)
+{
 	memset(info, 0, sizeof(*info));
 	info->bond_id = bond->obj.id;
 	info->device_id = bond->mdev->obj.id;
-	info->pasid = iommu_sva_get_pasid(handle);
 	info->handle_id = bond->handle_id;
-	/*
-	 * Both counts change under the core's private iommu_sva_lock; the
-	 * tests read them while no bind or unbind runs.
-	 */
-	info->handle_users = refcount_read(&handle->users);
-	info->domain_id = to_mock_domain(domain)->id;
-	info->domain_users = READ_ONCE(domain->users);
+	mock_handle_info(bond->handle, &info->pasid, &info->handle_users,
+			 &info->domain_id, &info->domain_users);
 }
 
 int mock_bind(struct mock_file *mf, struct mock_dev *mdev,
 	      struct mock_iommu_sva_info *info)
 {
 	struct mm_struct *mm = current->mm;
-	struct mock_handle *mh, *mh_new;
+	struct mock_handle *mh_new;
 	struct iommu_sva *handle;
 	struct mock_bond *bond;
 	u32 id;
@@ -77,7 +139,7 @@ int mock_bind(struct mock_file *mf, struct mock_dev *mdev,
 
 	/* Allocate everything first: after the bind nothing may fail */
 	bond = kzalloc_obj(*bond);
-	mh_new = kzalloc_obj(*mh_new);
+	mh_new = mock_handle_alloc();
 	if (!bond || !mh_new) {
 		rc = -ENOMEM;
 		goto err_free;
@@ -104,19 +166,7 @@ int mock_bind(struct mock_file *mf, struct mock_dev *mdev,
 	/* When the group is bound already the handle names a peer device */
 	bond->hdev = dev_iommu_priv_get(handle->dev);
 
-	mutex_lock(&mock_lock);
-	mh = mock_handle_find(handle);
-	if (!mh) {
-		mh = mh_new;
-		mh_new = NULL;
-		mh->handle = handle;
-		mh->id = ++mock_last_handle_id;
-		list_add_tail(&mh->node, &mock_handles);
-		mock_count(mdev->inst, MOCK_CNT_HANDLES_ALIVE, 1);
-	}
-	mh->nr_bonds++;
-	bond->handle_id = mh->id;
-	mutex_unlock(&mock_lock);
+	bond->handle_id = mock_handle_get(handle, mdev->inst, &mh_new);
 	kfree(mh_new);
 
 	/* Devices cannot be destroyed while a bond or its handle uses them */
@@ -143,16 +193,8 @@ err_free:
 void mock_unbind(struct mock_file *mf, struct mock_bond *bond)
 {
 	struct mock_dev *mdev = bond->mdev;
-	struct mock_handle *mh;
 
-	mutex_lock(&mock_lock);
-	mh = mock_handle_find(bond->handle);
-	if (!WARN_ON(!mh) && !--mh->nr_bonds) {
-		list_del(&mh->node);
-		kfree(mh);
-		mock_count(mdev->inst, MOCK_CNT_HANDLES_ALIVE, -1);
-	}
-	mutex_unlock(&mock_lock);
+	mock_handle_put(bond->handle, mdev->inst);
 
 	/* Not under mock_lock: the core calls back into us */
 	iommu_sva_unbind_device(bond->handle);

@@ -2,7 +2,8 @@
 /*
  * Mock SVA IOMMU driver: the /dev/mock_iommu test interface.
  *
- * Every open file owns a table of objects (instances, devices, bonds). One
+ * Every open file owns a table of objects (instances, devices, bonds, uacce
+ * devices). One
  * ioctl, MOCK_IOMMU_CMD, carries a struct mock_iommu_cmd that grows the
  * way iommufd's commands do: the caller says how big its structure is, the
  * kernel wants at least the part the op uses, and zero-filled tails the
@@ -97,6 +98,9 @@ static int mock_cmd_device_create(struct mock_file *mf,
 		/* A group never spans IOMMUs */
 		if (peer->inst != inst)
 			return -EINVAL;
+		/* A uacce parent's queue handles must all name it */
+		if (mock_uacce_parent(mf, peer))
+			return -EBUSY;
 	}
 
 	rc = xa_alloc(&mf->objs, &id, NULL, xa_limit_31b, GFP_KERNEL);
@@ -143,6 +147,10 @@ static int mock_obj_destroy(struct mock_file *mf, struct mock_obj *obj)
 		return 0;
 	case MOCK_OBJ_BOND:
 		mock_unbind(mf, container_of(obj, struct mock_bond, obj));
+		return 0;
+	case MOCK_OBJ_UACCE:
+		xa_erase(&mf->objs, obj->id);
+		mock_uacce_destroy(container_of(obj, struct mock_uacce, obj));
 		return 0;
 	}
 	return -EINVAL;
@@ -265,6 +273,52 @@ static int mock_cmd_dma(struct mock_file *mf, struct mock_iommu_cmd *cmd)
 	return rc;
 }
 
+/* Is @mdev the parent of a uacce device of @mf? */
+bool mock_uacce_parent(struct mock_file *mf, struct mock_dev *mdev)
+{
+	struct mock_obj *obj;
+	unsigned long id;
+
+	lockdep_assert_held(&mf->lock);
+	xa_for_each(&mf->objs, id, obj)
+		if (obj->type == MOCK_OBJ_UACCE &&
+		    container_of(obj, struct mock_uacce, obj)->mdev == mdev)
+			return true;
+	return false;
+}
+
+static int mock_cmd_uacce_create(struct mock_file *mf,
+				 struct mock_iommu_cmd *cmd)
+{
+	struct mock_iommu_uacce_create *uc = &cmd->uacce_create;
+	struct mock_uacce *mu;
+	struct mock_dev *mdev;
+	u32 id;
+	int rc;
+
+	if (uc->flags || !uc->max_queues ||
+	    uc->max_queues > MOCK_IOMMU_UACCE_MAX_QUEUES)
+		return -EINVAL;
+	mdev = mock_get(mf, cmd->id, struct mock_dev, MOCK_OBJ_DEVICE);
+	if (!mdev)
+		return -ENOENT;
+	if (mock_uacce_parent(mf, mdev))
+		return -EBUSY;
+
+	rc = xa_alloc(&mf->objs, &id, NULL, xa_limit_31b, GFP_KERNEL);
+	if (rc)
+		return rc;
+	rc = mock_uacce_create(mdev, uc, &mu);
+	if (rc) {
+		xa_release(&mf->objs, id);
+		return rc;
+	}
+	mu->obj.id = id;
+	WARN_ON(xa_is_err(xa_store(&mf->objs, id, &mu->obj, GFP_KERNEL)));
+	uc->out_uacce_id = id;
+	return 0;
+}
+
 /**
  * struct mock_op - how to run one op
  * @fn: the handler, called with the file's lock held unless @unlocked
@@ -318,6 +372,9 @@ static const struct mock_op mock_ops[] = {
 		.takes_id = true,
 		.unlocked = true,
 	},
+	MOCK_OP(MOCK_IOMMU_OP_UACCE_CREATE, mock_cmd_uacce_create,
+		uacce_create, true,
+		offsetof(struct mock_iommu_cmd, uacce_create.out_uacce_id)),
 };
 
 static long mock_fops_ioctl(struct file *filp, unsigned int cmd,
@@ -390,14 +447,15 @@ static int mock_fops_open(struct inode *inode, struct file *filp)
 }
 
 /*
- * Tear everything down in dependency order: bonds hold devices, devices
- * hold instances. This may run after the process that bound exited (even
+ * Tear everything down in dependency order: bonds and uacce devices hold
+ * devices, devices hold instances. This may run after the process that bound exited (even
  * from its exit path with current->mm gone): unbinding needs no mm.
  */
 static int mock_fops_release(struct inode *inode, struct file *filp)
 {
 	static const enum mock_obj_type order[] = {
-		MOCK_OBJ_BOND, MOCK_OBJ_DEVICE, MOCK_OBJ_INSTANCE,
+		MOCK_OBJ_BOND, MOCK_OBJ_UACCE, MOCK_OBJ_DEVICE,
+		MOCK_OBJ_INSTANCE,
 	};
 	struct mock_file *mf = filp->private_data;
 	struct mock_obj *obj;

@@ -17,6 +17,29 @@
  * so a command may hold its file's lock across iommu_sva_bind_device().
  * mmu_notifier callbacks can run in atomic context and only take the
  * per-domain spinlock.
+ *
+ * Transfers (dma.c) run without any file lock:
+ *
+ *   mock_dev.dma_lock, read (the whole transfer)
+ *     -> mock_lock                         [PASID lookups]
+ *     -> mmap_lock, read                   [the page walk]
+ *     waits for page responses from the IOPF workqueue
+ *
+ * and detaching a PASID (group->mutex -> set_dev_pasid) takes dma_lock
+ * for writing, after mock_lock, then flushes the IOPF workqueue, whose
+ * work takes mmap_lock but none of the core's or our mutexes.
+ *
+ * uacce devices (uacce.c) add, from the uacce char device's fops, which
+ * run without any file lock, and from uacce_remove() under the file lock:
+ *
+ *   mock_file.lock (DESTROY, release of /dev/mock_iommu)
+ *     -> uacce_device.mutex (uacce's; held around every uacce_ops call)
+ *       -> uacce_queue.mutex (uacce's, in uacce_remove())
+ *         -> mock_lock                     [handle identities]
+ *       -> iommu_sva_lock ...              [bind/unbind, as above]
+ *       -> mmap_lock                       [the queue-info ioctl's copy]
+ *
+ * so the uacce_ops never take a file's lock.
  */
 #ifndef _MOCK_IOMMU_INTERNAL_H
 #define _MOCK_IOMMU_INTERNAL_H
@@ -85,9 +108,12 @@ enum mock_obj_type {
 	MOCK_OBJ_INSTANCE = 1,
 	MOCK_OBJ_DEVICE,
 	MOCK_OBJ_BOND,
+	MOCK_OBJ_UACCE,
 };
 
 struct mock_file;
+struct mock_handle;
+struct uacce_device;
 
 /**
  * struct mock_obj - header of every object in a file's table
@@ -135,7 +161,8 @@ struct mock_instance {
  * @group_peer: device whose group to join, only used while probing
  * @probed: our probe_device() accepted it
  * @nr_refs: bonds that refer to this device, as their device or as the
- *	device of their core handle (protected by the owner's lock)
+ *	device of their core handle, and the uacce device on it (protected by
+ *	the owner's lock)
  * @pasids: PASID table, pasid -> struct mock_domain (under mock_lock)
  * @nr_attached: entries in @pasids (under mock_lock)
  * @in_iopf_queue: added to the instance's IOPF queue
@@ -216,6 +243,25 @@ struct mock_bond {
 };
 
 /**
+ * struct mock_uacce - a uacce device whose parent is a mock device
+ * @obj: table header
+ * @mdev: the parent; alone in its IOMMU group while this lives
+ * @uacce: uacce's device, ours from uacce_alloc() to uacce_remove()
+ * @max_queues: queue slots
+ * @nr_queues: slots in use (written under uacce->mutex, read locklessly by
+ *	the available_instances sysfs file)
+ * @used: bitmap of the slots in use (under uacce->mutex)
+ */
+struct mock_uacce {
+	struct mock_obj obj;
+	struct mock_dev *mdev;
+	struct uacce_device *uacce;
+	u32 max_queues;
+	u32 nr_queues;
+	unsigned long *used;
+};
+
+/**
  * struct mock_file - state of one open /dev/mock_iommu
  * @lock: serializes the commands of this file
  * @objs: id -> struct mock_obj
@@ -259,6 +305,7 @@ void mock_counters_read(struct mock_counters *src,
 /* main.c */
 struct mock_obj *mock_obj_get(struct mock_file *mf, u32 id,
 			      enum mock_obj_type type);
+bool mock_uacce_parent(struct mock_file *mf, struct mock_dev *mdev);
 
 /* instance.c */
 struct mock_instance *mock_instance_create(struct mock_file *owner,
@@ -304,5 +351,16 @@ int mock_bind(struct mock_file *mf, struct mock_dev *mdev,
 	      struct mock_iommu_sva_info *info);
 void mock_unbind(struct mock_file *mf, struct mock_bond *bond);
 void mock_bond_info(struct mock_bond *bond, struct mock_iommu_sva_info *info);
+struct mock_handle *mock_handle_alloc(void);
+u32 mock_handle_get(struct iommu_sva *handle, struct mock_instance *inst,
+		    struct mock_handle **mh_new);
+void mock_handle_put(struct iommu_sva *handle, struct mock_instance *inst);
+void mock_handle_info(struct iommu_sva *handle, u32 *pasid, u32 *handle_users,
+		      u32 *domain_id, u32 *domain_users);
+
+/* uacce.c */
+int mock_uacce_create(struct mock_dev *mdev,
+		      struct mock_iommu_uacce_create *uc, struct mock_uacce **out);
+void mock_uacce_destroy(struct mock_uacce *mu);
 
 #endif /* _MOCK_IOMMU_INTERNAL_H */

@@ -377,6 +377,42 @@ static inline const char *mock_dma_unsupported(int fd, __u32 dev, __u32 flags)
 	return NULL;
 }
 
+/* uacce devices on mock devices */
+
+static inline int _test_cmd_uacce_create(int fd, __u32 device_id, __u32 max_queues,
+					 __u32 flags, struct mock_iommu_uacce_create *out)
+{
+	struct mock_iommu_cmd cmd = {
+		.uacce_create = { .max_queues = max_queues, .flags = flags },
+	};
+	int ret = mock_ioctl(fd, MOCK_IOMMU_OP_UACCE_CREATE, device_id, &cmd);
+
+	if (!ret && out)
+		*out = cmd.uacce_create;
+	return ret;
+}
+
+#define test_cmd_uacce_create(fd, device_id, max_queues, out) \
+	ASSERT_EQ(0, _test_cmd_uacce_create(fd, device_id, max_queues, 0, out))
+#define test_err_uacce_create(err, fd, device_id, max_queues, flags) \
+	EXPECT_EQ(-(err), _test_cmd_uacce_create(fd, device_id, max_queues, flags, NULL))
+
+/* What a uacce queue fd holds; all ones in *out when it fails */
+static inline int _test_cmd_queue_info(int qfd, struct mock_uacce_queue_info *out)
+{
+	struct mock_uacce_queue_info info;
+	int ret;
+
+	memset(&info, 0xff, sizeof(info));
+	ret = ioctl(qfd, MOCK_UACCE_CMD_QUEUE_INFO, &info) ? -errno : 0;
+	if (out)
+		*out = info;
+	return ret;
+}
+
+#define test_cmd_queue_info(qfd, out)	ASSERT_EQ(0, _test_cmd_queue_info(qfd, out))
+#define test_err_queue_info(err, qfd)	EXPECT_EQ(-(err), _test_cmd_queue_info(qfd, NULL))
+
 /*
  * The module-wide state that every test must leave as it found it: nothing
  * bound, no SVA domain alive. Other files may hold devices, so those are

@@ -86,7 +86,7 @@ TEST_F(uapi, unknown_op)
 
 	ASSERT_EQ(-EOPNOTSUPP, raw_cmd(self->fd, &big, sizeof(big.cmd), 0));
 	ASSERT_EQ(-EOPNOTSUPP, raw_cmd(self->fd, &big, sizeof(big.cmd),
-				       MOCK_IOMMU_OP_DMA + 1));
+				       MOCK_IOMMU_OP_UACCE_CREATE + 1));
 	ASSERT_EQ(-EOPNOTSUPP, raw_cmd(self->fd, &big, sizeof(big.cmd), ~0U));
 	/* Another ioctl number on the device is refused as well */
 	ASSERT_EQ(-1, ioctl(self->fd, _IO(MOCK_IOMMU_TYPE, 0x41), &big.cmd));

@@ -9,10 +9,10 @@
  * of iommufd's IOMMU_TEST_CMD.
  *
  * Conventions:
- * - Objects (instances, devices, bonds) live in a table owned by the open
- *   file; their ids start at 1 and are meaningless on another file.
- *   Closing the file unbinds every bond and destroys every device and
- *   instance it created.
+ * - Objects (instances, devices, bonds, uacce devices) live in a table
+ *   owned by the open file; their ids start at 1 and are meaningless on
+ *   another file. Closing the file unbinds every bond, removes every uacce
+ *   device and destroys every device and instance it created.
  * - Domain and handle ids are global, start at 1 and are never reused
  *   while the module is loaded, so equal ids mean the same kernel object.
  *   No kernel pointer is ever exposed.
@@ -44,8 +44,10 @@
  * @MOCK_IOMMU_OP_INSTANCE_CREATE: register a mock IOMMU instance
  * @MOCK_IOMMU_OP_DEVICE_CREATE: create a device behind an instance
  * @MOCK_IOMMU_OP_DESTROY: destroy the object @id: an instance (-EBUSY while
- *	it has devices), a device (-EBUSY while it has bonds), or a bond
- *	(unbinds it through iommu_sva_unbind_device())
+ *	it has devices), a device (-EBUSY while it has bonds or a uacce
+ *	device), a bond (unbinds it through iommu_sva_unbind_device()), or a
+ *	uacce device (uacce_remove(): its open queues are put and unbound and
+ *	become zombies, whose fds fail every ioctl with -ENXIO until closed)
  * @MOCK_IOMMU_OP_BIND: iommu_sva_bind_device() of device @id to the
  *	caller's mm; on success a new bond object holds the reference
  * @MOCK_IOMMU_OP_BOND_INFO: what bond @id holds now
@@ -57,6 +59,9 @@
  * @MOCK_IOMMU_OP_INVALIDATIONS: mmu-notifier records of a live SVA domain
  * @MOCK_IOMMU_OP_DMA: make device @id read or write memory at a PASID, the
  *	way hardware would, see &struct mock_iommu_dma
+ * @MOCK_IOMMU_OP_UACCE_CREATE: register device @id as the parent of a uacce
+ *	device (uacce_alloc() with UACCE_DEV_SVA, uacce_register()), the
+ *	in-kernel client that binds on every open() of its char device
  */
 enum mock_iommu_op {
 	MOCK_IOMMU_OP_INSTANCE_CREATE = 1,
@@ -71,6 +76,7 @@ enum mock_iommu_op {
 	MOCK_IOMMU_OP_FAULT_INJECT,
 	MOCK_IOMMU_OP_INVALIDATIONS,
 	MOCK_IOMMU_OP_DMA = 12,
+	MOCK_IOMMU_OP_UACCE_CREATE = 13,
 };
 
 /**
@@ -103,7 +109,8 @@ struct mock_iommu_instance_create {
  * @pasid_bits: the device's "pasid-num-bits"; 0 makes a device without
  *	PASID support. At most 20.
  * @group_with: 0 gives the device an IOMMU group of its own; a device id
- *	(of the same instance) puts it in that device's group
+ *	(of the same instance) puts it in that device's group, -EBUSY when
+ *	that device is a uacce parent
  * @__reserved: must be 0
  * @out_device_id: id of the new device
  * @out_max_pasids: the core's dev->iommu->max_pasids, that is
@@ -422,6 +429,85 @@ struct mock_iommu_dma {
 	__u32 out_response;
 };
 
+/* uacce interface name: the char device is /dev/mock_uacce-<dev_id> */
+#define MOCK_IOMMU_UACCE_NAME		"mock_uacce"
+/* What the uacce device's sysfs "api" and "algorithms" files read */
+#define MOCK_IOMMU_UACCE_API		"mock_uacce_v1"
+#define MOCK_IOMMU_UACCE_ALGS		"mock_copy"
+/* Upper bound of @uacce_create.max_queues */
+#define MOCK_IOMMU_UACCE_MAX_QUEUES	64
+
+/**
+ * struct mock_iommu_uacce_create - MOCK_IOMMU_OP_UACCE_CREATE
+ * @max_queues: queues the device hands out at once, 1 to
+ *	%MOCK_IOMMU_UACCE_MAX_QUEUES; an open() beyond them fails with the
+ *	-EBUSY of the driver's get_queue(), as hisi_qm's does
+ * @flags: must be 0
+ * @out_uacce_id: the uacce device's id in the file's table
+ * @out_dev_id: uacce's dev_id: the char device is
+ *	/dev/%MOCK_IOMMU_UACCE_NAME-<dev_id>, its sysfs directory
+ *	/sys/class/uacce/%MOCK_IOMMU_UACCE_NAME-<dev_id>
+ *
+ * Device @id must have an IOMMU group of its own (-EBUSY otherwise, and
+ * while it is a uacce parent no device may join its group), so that every
+ * handle its queues hold names it. It may be the parent of one uacce
+ * device at a time (-EBUSY). -EOPNOTSUPP when the kernel is built without
+ * CONFIG_UACCE.
+ *
+ * Each open() of the char device is one queue: uacce binds the opener's mm
+ * to the device with iommu_sva_bind_device() and then asks the driver for
+ * a queue. A queue takes an identity on its handle from the same table as
+ * bonds, so a bond and a queue of the same (device, mm) report the same
+ * handle_id, and a handle only queues hold counts in handles_alive (not in
+ * bonds_alive). sysfs reads: api %MOCK_IOMMU_UACCE_API, flags 1
+ * (UACCE_DEV_SVA), algorithms %MOCK_IOMMU_UACCE_ALGS, available_instances
+ * @max_queues minus the queues held; the device has no mmap regions (no
+ * region_*_size files, mmap() fails with -EINVAL).
+ */
+struct mock_iommu_uacce_create {
+	__u32 max_queues;
+	__u32 flags;
+	__u32 out_uacce_id;
+	__u32 out_dev_id;
+};
+
+/**
+ * enum mock_uacce_queue_state - @state of &struct mock_uacce_queue_info
+ * @MOCK_UACCE_QUEUE_INIT: got from the driver, not started (after open(),
+ *	or after UACCE_CMD_PUT_Q, which only stops the queue)
+ * @MOCK_UACCE_QUEUE_STARTED: started by UACCE_CMD_START_Q
+ */
+enum mock_uacce_queue_state {
+	MOCK_UACCE_QUEUE_INIT = 1,
+	MOCK_UACCE_QUEUE_STARTED,
+};
+
+/**
+ * struct mock_uacce_queue_info - MOCK_UACCE_CMD_QUEUE_INFO, on a uacce fd
+ * @queue_id: the queue's slot in its device, 0 to max_queues - 1
+ * @state: &enum mock_uacce_queue_state
+ * @pasid: iommu_sva_get_pasid() of the queue's handle, as uacce got it
+ * @handle_id: identity of the handle (the same space as bonds' handle_id)
+ * @handle_users: the handle's reference count (binds of bonds and queues)
+ * @domain_id: identity of the SVA domain behind the handle
+ * @domain_users: the core's domain->users
+ * @__reserved: 0
+ *
+ * A queue of a removed uacce device is a zombie: uacce fails the ioctl with
+ * -ENXIO before the driver sees it. Other commands on a uacce fd are
+ * -ENOTTY.
+ */
+struct mock_uacce_queue_info {
+	__u32 queue_id;
+	__u32 state;
+	__u32 pasid;
+	__u32 handle_id;
+	__u32 handle_users;
+	__u32 domain_id;
+	__u32 domain_users;
+	__u32 __reserved;
+};
+
 /**
  * struct mock_iommu_cmd - argument of MOCK_IOMMU_CMD
  * @size: sizeof(struct mock_iommu_cmd) as the caller knows it
@@ -439,6 +525,7 @@ struct mock_iommu_dma {
  * @fault_inject: MOCK_IOMMU_OP_FAULT_INJECT
  * @invalidations: MOCK_IOMMU_OP_INVALIDATIONS
  * @dma: MOCK_IOMMU_OP_DMA
+ * @uacce_create: MOCK_IOMMU_OP_UACCE_CREATE
  * @last: marks the end of the structure, for size checks
  */
 struct mock_iommu_cmd {
@@ -457,11 +544,15 @@ struct mock_iommu_cmd {
 		struct mock_iommu_fault_inject fault_inject;
 		struct mock_iommu_invalidations invalidations;
 		struct mock_iommu_dma dma;
+		struct mock_iommu_uacce_create uacce_create;
 	};
 	__u32 last;
 };
 
 #define MOCK_IOMMU_TYPE	'M'
 #define MOCK_IOMMU_CMD	_IO(MOCK_IOMMU_TYPE, 0x40)
+/* On a uacce fd of a mock device: what the queue holds */
+#define MOCK_UACCE_CMD_QUEUE_INFO \
+	_IOR(MOCK_IOMMU_TYPE, 0x41, struct mock_uacce_queue_info)
 
 #endif /* _UAPI_MOCK_IOMMU_H */
