@@ -34,6 +34,9 @@ WHAT = {
     "mm_bind": "bind, N mms on one device (PASID alloc incl.)",
     "mm_unbind": "unbind, N mms on one device",
     "thr_cycle": "bind+unbind cycle, T threads (ops/s: all)",
+    "dma_present": "device FILL of N present pages (page walk)",
+    "dma_iopf": "device FILL of N fresh pages, N page requests",
+    "dma_pinned": "device FILL of N fresh pages, pinned on the CPU",
 }
 
 

@@ -11,7 +11,9 @@
  * (<name>, <param>) is a stable key: two runs (a baseline and a patched
  * kernel) compare row by row. For a latency row ops_per_s is reps divided
  * by the summed latencies; for a throughput row (thr_cycle) it is the
- * bind/unbind cycles all threads completed per second of wall time.
+ * bind/unbind cycles all threads completed per second of wall time; for a
+ * transfer row (dma_*, param = pages) it is transfers per second of the
+ * summed latencies.
  *
  * Every scenario warms up before it measures, stops early when its time
  * budget is spent (reps then says how many samples were taken), and leaves
@@ -47,9 +49,14 @@
 #define THR_ITERS		250	/* cycles per thread */
 #define THR_BUDGET		5	/* per thread count */
 
+#define DMA_WARMUP		5
+#define DMA_REPS		200
+#define DMA_BUDGET		4	/* per mode and size */
+
 static const unsigned int inst_counts[] = { 1, 2, 4, 8, 16, 32, 64 };
 static const unsigned int mm_counts[] = { 1, 4, 16, 64 };
 static const unsigned int thr_counts[] = { 1, 2, 4, 8 };
+static const unsigned int dma_pages[] = { 1, 16, 256 };
 
 static int test_num;
 static int failures;
@@ -678,10 +685,108 @@ static void bench_threads(int fd, __u32 dev)
 	result("threads", err);
 }
 
+/* One mode of the transfer scenario */
+struct dma_mode {
+	const char *name;
+	__u32 flags;
+	bool fresh;	/* the memory is zapped before every transfer */
+};
+
+/*
+ * One row: FILL transfers of @pages pages at the mm's PASID. Returns an
+ * error, or NULL; *unsupported when the kernel cannot run the mode.
+ */
+static const char *dma_row(int fd, __u32 dev, __u32 pasid, const struct dma_mode *m,
+			   unsigned int pages, bool *unsupported)
+{
+	size_t len = (size_t)pages * getpagesize();
+	const char *err = NULL;
+	struct mock_iommu_dma d;
+	struct samples s;
+	unsigned int r;
+	__u64 end, t0, dt;
+	char *mem;
+	int ret;
+
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED || samples_init(&s, DMA_REPS))
+		return "out of memory";
+	madvise(mem, len, MADV_NOHUGEPAGE);
+	memset(mem, 1, len);
+	end = deadline_in(DMA_BUDGET);
+	for (r = 0; r < DMA_WARMUP + DMA_REPS && now_ns() < end; r++) {
+		/* Untimed: the next transfer finds no page present */
+		if (m->fresh && madvise(mem, len, MADV_DONTNEED)) {
+			err = "madvise(MADV_DONTNEED) failed";
+			break;
+		}
+		t0 = now_ns();
+		ret = _test_cmd_dma(fd, dev, pasid, MOCK_IOMMU_DMA_FILL, m->flags, mem, len,
+				    NULL, r & 0xff, &d);
+		dt = now_ns() - t0;
+		if (ret == -EOPNOTSUPP) {
+			*unsupported = true;
+			break;
+		}
+		if (ret || d.out_status != MOCK_IOMMU_DMA_OK) {
+			err = "a transfer failed";
+			break;
+		}
+		if (!m->flags && m->fresh && d.out_page_requests != pages) {
+			err = "not one page request per fresh page";
+			break;
+		}
+		if (r >= DMA_WARMUP)
+			samples_add(&s, dt);
+	}
+	if (!err && !*unsupported)
+		report(m->name, pages, &s, 0);
+	samples_free(&s);
+	munmap(mem, len);
+	return err;
+}
+
+/*
+ * 6. Transfers by a device at the mm's PASID: the device's page walk over
+ * present pages, fresh pages faulted in by page requests through the
+ * core's SVA I/O page fault handler (one per page), and fresh pages that
+ * the pinned mode faults in on the CPU.
+ */
+static void bench_dma(int fd, __u32 dev)
+{
+	static const struct dma_mode modes[] = {
+		{ "dma_present", MOCK_IOMMU_DMA_NO_PRI, false },
+		{ "dma_iopf", 0, true },
+		{ "dma_pinned", MOCK_IOMMU_DMA_PINNED, true },
+	};
+	struct mock_iommu_sva_info info;
+	const char *err = NULL;
+	bool unsupported;
+	unsigned int m, k;
+	__u32 bond;
+
+	bond = bind(fd, dev, &info);
+	if (!bond) {
+		result("dma", "bind failed");
+		return;
+	}
+	for (m = 0; m < ARRAY_SIZE(modes) && !err; m++) {
+		unsupported = false;
+		for (k = 0; k < ARRAY_SIZE(dma_pages) && !err && !unsupported; k++)
+			err = dma_row(fd, dev, info.pasid, &modes[m], dma_pages[k], &unsupported);
+		if (unsupported)
+			printf("# %s: no I/O page fault support in this kernel\n", modes[m].name);
+	}
+	if (_test_cmd_destroy(fd, bond))
+		err = err ?: "unbind failed";
+	err = err ?: check_clean(fd);
+	result("dma", err);
+}
+
 int main(void)
 {
 	static const char *const names[] = {
-		"bind_unbind_cycle", "multi_bind", "instances", "many_mms", "threads",
+		"bind_unbind_cycle", "multi_bind", "instances", "many_mms", "threads", "dma",
 	};
 	struct utsname u;
 	__u64 t0 = now_ns();
@@ -719,6 +824,7 @@ int main(void)
 	bench_instances(fd);
 	bench_mms(fd, dev);
 	bench_threads(fd, dev);
+	bench_dma(fd, dev);
 
 	_test_cmd_destroy(fd, dev);
 	_test_cmd_destroy(fd, inst);

@@ -11,6 +11,8 @@
  * nothing after the last unbind, after the mm exited, at another mm's
  * PASID, or in a forked child; faults are counted and fail cleanly.
  */
+#include <sys/prctl.h>
+
 #include "mock_iommu_utils.h"
 
 /* mmap() anonymous memory that THP cannot turn into one big page */
@@ -351,6 +353,8 @@ TEST_F(dma, forked_child_is_not_reached)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
+		/* A parent that dies on an assertion must not leave us waiting */
+		close(go[1]);
 		/* No PASID of its own: fork does not inherit it */
 		CHILD_CHECK(mock_mm_pasid(self->fd) == NO_PASID, 2);
 		memset(mem, 'C', self->page);
@@ -359,6 +363,7 @@ TEST_F(dma, forked_child_is_not_reached)
 		CHILD_CHECK(all_bytes(mem, self->page, 'C'), 5);
 		_exit(0);
 	}
+	close(go[0]);
 	ASSERT_EQ(1, read(ready[0], &byte, 1));
 	dma_holds(self->dev[0], mem, self->page, 'P');
 	/* Writing breaks COW on the parent's side only */
@@ -583,6 +588,8 @@ TEST_F(dma, killed_during_transfers_leaves_nothing)
 		pthread_t threads[2];
 		__u32 iommu;
 
+		/* Dies with the test, should it fail before the kill */
+		CHILD_CHECK(!prctl(PR_SET_PDEATHSIG, SIGKILL), 11);
 		s.fd = open(MOCK_DEV_PATH, O_RDWR);
 		CHILD_CHECK(s.fd >= 0, 2);
 		CHILD_CHECK(!_test_cmd_instance_create(s.fd, 0, 0, &iommu), 3);

@@ -552,6 +552,63 @@ TEST_F(uacce, remove_with_queues_open)
 }
 
 /*
+ * What a queue's PASID reaches: the device, transferring at each queue's
+ * PASID, sees the memory of the process that opened the queue and nothing
+ * of the other. Pinned transfers, so that no I/O page fault support is
+ * needed.
+ */
+TEST_F(uacce, queue_pasid_reaches_its_own_process)
+{
+	const __u32 pinned = MOCK_IOMMU_DMA_PINNED;
+	size_t len = getpagesize();
+	struct mock_uacce_queue_info mine, theirs;
+	char *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int ready[2], go[2];
+	char byte;
+	pid_t pid;
+
+	ASSERT_NE(MAP_FAILED, mem);
+	memset(mem, 'P', len);
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int qfd;
+
+		/* A parent that dies on an assertion must not leave us waiting */
+		close(go[1]);
+		qfd = queue_open(self->path);
+		CHILD_CHECK(qfd >= 0, 10);
+		CHILD_CHECK(!_test_cmd_queue_info(qfd, &theirs), 11);
+		memset(mem, 'C', len);
+		CHILD_CHECK(write(ready[1], &theirs, sizeof(theirs)) == sizeof(theirs), 12);
+		CHILD_CHECK(read(go[0], &byte, 1) == 1, 13);
+		/* The parent's device write at this queue's PASID landed here */
+		CHILD_CHECK(mem[0] == 'X' && mem[len - 1] == 'X', 14);
+		_exit(0);
+	}
+	self->qfd[0] = queue_open(self->path);
+	ASSERT_LE(0, self->qfd[0]);
+	test_cmd_queue_info(self->qfd[0], &mine);
+	ASSERT_EQ(sizeof(theirs), read(ready[0], &theirs, sizeof(theirs)));
+	ASSERT_NE(mine.pasid, theirs.pasid);
+
+	test_dma_holds(self->fd, self->dev, mine.pasid, pinned, mem, len, 'P');
+	test_dma_holds(self->fd, self->dev, theirs.pasid, pinned, mem, len, 'C');
+	test_dma_status(MOCK_IOMMU_DMA_OK, self->fd, self->dev, theirs.pasid,
+			MOCK_IOMMU_DMA_FILL, pinned, mem, len, NULL, 'X');
+	ASSERT_EQ('P', mem[0]);
+	ASSERT_EQ('P', mem[len - 1]);
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(0, mock_wait_exit(pid));
+	/* The child's exit closed its queue: its PASID leads nowhere now */
+	test_dma_status(MOCK_IOMMU_DMA_NO_DOMAIN, self->fd, self->dev, theirs.pasid,
+			MOCK_IOMMU_DMA_FILL, pinned, mem, len, NULL, 'Y');
+	munmap(mem, len);
+}
+
+/*
  * A bond of the test ioctl and a queue of the same (device, mm) are two
  * binds of one handle, in either order.
  */
