@@ -109,6 +109,9 @@ void mock_page_response(struct device *dev, struct iopf_fault *evt,
 	mock_dev_count(mdev, msg->code == IOMMU_PAGE_RESP_SUCCESS ?
 		       MOCK_CNT_PAGE_RESPONSES : MOCK_CNT_PAGE_RESPONSES_FAILED,
 		       1);
+	/* Lost on the way: the request stays pending until it times out */
+	if (mock_fault_check(MOCK_IOMMU_FAULT_PAGE_RESPONSE, mdev))
+		return;
 	spin_lock(&mdev->prq_lock);
 	list_for_each_entry(prq, &mdev->prq_pending, node) {
 		if (prq->grpid != msg->grpid || prq->pasid != msg->pasid)
@@ -338,6 +341,8 @@ static int mock_dma_check(struct mock_dev *mdev,
 	if (!dma->length || dma->length > MOCK_IOMMU_DMA_MAX_LENGTH ||
 	    dma->iova + dma->length < dma->iova)
 		return -EINVAL;
+	if (dma->__reserved || dma->timeout_ms > MOCK_IOMMU_DMA_MAX_TIMEOUT_MS)
+		return -EINVAL;
 	/* PASID 0 is the requester ID's own: no SVA there */
 	if (!dma->pasid || dma->pasid >= mdev->pdev->dev.iommu->max_pasids)
 		return -EINVAL;
@@ -383,7 +388,9 @@ int mock_dma(struct mock_dev *mdev, struct mock_iommu_dma *dma)
 	}
 
 	mock_dev_count(mdev, MOCK_CNT_DMA_TRANSFERS, 1);
-	x.deadline = jiffies + msecs_to_jiffies(dma_timeout_ms);
+	x.deadline = jiffies + msecs_to_jiffies(dma->timeout_ms ?:
+						 min(dma_timeout_ms,
+						     MOCK_IOMMU_DMA_MAX_TIMEOUT_MS));
 	down_read(&mdev->dma_lock);
 	mutex_lock(&mock_lock);
 	x.md = xa_load(&mdev->pasids, dma->pasid);

@@ -68,7 +68,7 @@ struct mock_fault {
 };
 
 static DEFINE_SPINLOCK(mock_fault_lock);
-static struct mock_fault mock_faults[MOCK_IOMMU_FAULT_SET_DEV_PASID + 1];
+static struct mock_fault mock_faults[MOCK_IOMMU_FAULT_PAGE_RESPONSE + 1];
 
 int mock_fault_arm(struct mock_file *mf,
 		   const struct mock_iommu_fault_inject *fi)
@@ -76,8 +76,8 @@ int mock_fault_arm(struct mock_file *mf,
 	struct mock_fault f = { .owner = mf, .count = fi->count };
 	struct mock_obj *obj;
 
-	if (fi->site != MOCK_IOMMU_FAULT_DOMAIN_ALLOC &&
-	    fi->site != MOCK_IOMMU_FAULT_SET_DEV_PASID)
+	if (fi->site < MOCK_IOMMU_FAULT_DOMAIN_ALLOC ||
+	    fi->site > MOCK_IOMMU_FAULT_PAGE_RESPONSE)
 		return -EINVAL;
 	if (fi->error > MAX_ERRNO || (fi->count && !fi->error))
 		return -EINVAL;
@@ -115,8 +115,7 @@ void mock_fault_disarm_file(struct mock_file *mf)
 }
 
 /* Returns the negative errno to fail the callback with, or 0. */
-static int mock_fault_check(enum mock_iommu_fault_site site,
-			    struct mock_dev *mdev)
+int mock_fault_check(enum mock_iommu_fault_site site, struct mock_dev *mdev)
 {
 	struct mock_fault *f = &mock_faults[site];
 	int rc = 0;

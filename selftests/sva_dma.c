@@ -11,6 +11,7 @@
  * nothing after the last unbind, after the mm exited, at another mm's
  * PASID, or in a forked child; faults are counted and fail cleanly.
  */
+#include <stddef.h>
 #include <sys/prctl.h>
 
 #include "mock_iommu_utils.h"
@@ -745,6 +746,93 @@ TEST_F(dma_args, no_pri_device_faults_on_fresh_memory)
 	test_dma_status(MOCK_IOMMU_DMA_OK, self->fd, self->dev, self->pasid, FILL_OP,
 			MOCK_IOMMU_DMA_NO_PRI, fresh, self->page, NULL, 1);
 	ASSERT_TRUE(all_bytes(fresh, self->page, 1));
+	munmap(fresh, self->page);
+}
+
+/* A transfer with the fields the tests set by hand */
+static int dma_cmd(int fd, __u32 dev, __u32 size, struct mock_iommu_dma *dma)
+{
+	struct mock_iommu_cmd cmd = { .dma = *dma };
+	int ret;
+
+	cmd.size = size;
+	cmd.op = MOCK_IOMMU_OP_DMA;
+	cmd.id = dev;
+	ret = ioctl(fd, MOCK_IOMMU_CMD, &cmd) ? -errno : 0;
+	*dma = cmd.dma;
+	return ret;
+}
+
+TEST_F(dma_args, reserved_and_timeout_checked)
+{
+	struct mock_iommu_dma d = {
+		.pasid = self->pasid, .op = FILL_OP, .flags = PINNED, .fill = 1,
+		.iova = (uintptr_t)self->mem, .length = 64, .__reserved = 1,
+	};
+
+	ASSERT_EQ(-EINVAL, dma_cmd(self->fd, self->dev, sizeof(struct mock_iommu_cmd), &d));
+	d.__reserved = 0;
+	d.timeout_ms = MOCK_IOMMU_DMA_MAX_TIMEOUT_MS + 1;
+	ASSERT_EQ(-EINVAL, dma_cmd(self->fd, self->dev, sizeof(struct mock_iommu_cmd), &d));
+	ASSERT_TRUE(all_bytes(self->mem, 2 * self->page, 0x5c));
+	d.timeout_ms = MOCK_IOMMU_DMA_MAX_TIMEOUT_MS;
+	ASSERT_EQ(0, dma_cmd(self->fd, self->dev, sizeof(struct mock_iommu_cmd), &d));
+	ASSERT_EQ(MOCK_IOMMU_DMA_OK, d.out_status);
+	ASSERT_TRUE(all_bytes(self->mem, 64, 1));
+}
+
+/* A caller that knows the op's structure exactly is served; shorter is not */
+TEST_F(dma_args, command_size)
+{
+	const __u32 need = offsetof(struct mock_iommu_cmd, dma) + sizeof(struct mock_iommu_dma);
+	struct mock_iommu_dma d = {
+		.pasid = self->pasid, .op = FILL_OP, .flags = PINNED, .fill = 2,
+		.iova = (uintptr_t)self->mem, .length = 64,
+	};
+
+	ASSERT_EQ(-EINVAL, dma_cmd(self->fd, self->dev, need - 1, &d));
+	ASSERT_TRUE(all_bytes(self->mem, 2 * self->page, 0x5c));
+	ASSERT_EQ(0, dma_cmd(self->fd, self->dev, need, &d));
+	ASSERT_EQ(MOCK_IOMMU_DMA_OK, d.out_status);
+	ASSERT_EQ(64, d.out_bytes);
+	ASSERT_TRUE(all_bytes(self->mem, 64, 2));
+}
+
+/*
+ * A page response lost on its way to the device: the transfer ends with a
+ * timeout instead of waiting forever. The core's handler did fault the
+ * page in, so the device finds it present on the next try.
+ */
+TEST_F(dma_args, lost_page_response_times_out)
+{
+	char *fresh = map_pages(self->page, PROT_READ | PROT_WRITE);
+	struct mock_iommu_dma d = {
+		.pasid = self->pasid, .op = FILL_OP, .fill = 3,
+		.iova = (uintptr_t)fresh, .length = self->page, .timeout_ms = 300,
+	};
+	struct mock_iommu_counters c0, c1;
+	const char *skip = mock_dma_unsupported(self->fd, self->dev, 0);
+
+	if (skip)
+		SKIP(return, "%s", skip);
+	ASSERT_NE(NULL, fresh);
+	test_cmd_counters(self->fd, self->dev, &c0);
+	test_cmd_fault_inject(self->fd, MOCK_IOMMU_FAULT_PAGE_RESPONSE, self->dev, 1, EIO);
+	ASSERT_EQ(0, dma_cmd(self->fd, self->dev, sizeof(struct mock_iommu_cmd), &d));
+	ASSERT_EQ(MOCK_IOMMU_DMA_TIMEOUT, d.out_status);
+	ASSERT_EQ(0, d.out_bytes);
+	ASSERT_EQ(1, d.out_page_requests);
+	ASSERT_EQ((uintptr_t)fresh, d.out_fault_addr);
+	test_cmd_counters(self->fd, self->dev, &c1);
+	ASSERT_EQ(1, c1.faults_injected - c0.faults_injected);
+	ASSERT_EQ(1, c1.page_requests - c0.page_requests);
+	ASSERT_EQ(1, c1.page_responses - c0.page_responses);
+	ASSERT_EQ(1, c1.dma_faults - c0.dma_faults);
+
+	ASSERT_EQ(0, dma_cmd(self->fd, self->dev, sizeof(struct mock_iommu_cmd), &d));
+	ASSERT_EQ(MOCK_IOMMU_DMA_OK, d.out_status);
+	ASSERT_EQ(0, d.out_page_requests);
+	ASSERT_TRUE(all_bytes(fresh, self->page, 3));
 	munmap(fresh, self->page);
 }
 

@@ -135,7 +135,8 @@ TEST_F(uapi, bad_values)
 	test_nothing_created(self->fd, other_dev + 1);
 
 	EXPECT_EQ(-EINVAL, _test_cmd_fault_inject(self->fd, 0, 0, 1, EIO));
-	EXPECT_EQ(-EINVAL, _test_cmd_fault_inject(self->fd, 3, 0, 1, EIO));
+	EXPECT_EQ(-EINVAL, _test_cmd_fault_inject(self->fd, MOCK_IOMMU_FAULT_PAGE_RESPONSE + 1,
+						  0, 1, EIO));
 	EXPECT_EQ(-EINVAL, _test_cmd_fault_inject(self->fd, MOCK_IOMMU_FAULT_DOMAIN_ALLOC,
 						  0, 1, 0));
 	EXPECT_EQ(-EINVAL, _test_cmd_fault_inject(self->fd, MOCK_IOMMU_FAULT_DOMAIN_ALLOC,

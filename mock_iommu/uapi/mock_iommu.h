@@ -269,10 +269,15 @@ struct mock_iommu_counters {
  * enum mock_iommu_fault_site - where MOCK_IOMMU_OP_FAULT_INJECT strikes
  * @MOCK_IOMMU_FAULT_DOMAIN_ALLOC: domain_alloc_sva()
  * @MOCK_IOMMU_FAULT_SET_DEV_PASID: set_dev_pasid() of an SVA domain
+ * @MOCK_IOMMU_FAULT_PAGE_RESPONSE: page_response(): the response is lost
+ *	on its way to the device, whose transfer then times out (@error is
+ *	not used, but must be valid). The core's handler did its work: a page
+ *	it faulted in stays present.
  */
 enum mock_iommu_fault_site {
 	MOCK_IOMMU_FAULT_DOMAIN_ALLOC = 1,
 	MOCK_IOMMU_FAULT_SET_DEV_PASID,
+	MOCK_IOMMU_FAULT_PAGE_RESPONSE,
 };
 
 /**
@@ -325,6 +330,8 @@ struct mock_iommu_invalidations {
 
 /* Longest transfer of MOCK_IOMMU_OP_DMA, in bytes */
 #define MOCK_IOMMU_DMA_MAX_LENGTH	0x100000U	/* 1 MiB */
+/* Longest a transfer may wait for page responses, in milliseconds */
+#define MOCK_IOMMU_DMA_MAX_TIMEOUT_MS	60000U
 
 /**
  * enum mock_iommu_dma_op - what a transfer does at (PASID, @iova)
@@ -395,6 +402,10 @@ enum mock_iommu_dma_status {
  *	@pasid (a user virtual address of the mm the domain serves)
  * @length: bytes, 1 to %MOCK_IOMMU_DMA_MAX_LENGTH
  * @uptr: the caller's buffer of @length bytes, for READ, WRITE and COMPARE
+ * @timeout_ms: how long the transfer waits for page responses in all, at
+ *	most %MOCK_IOMMU_DMA_MAX_TIMEOUT_MS; 0 takes the module parameter
+ *	dma_timeout_ms (10 s by default)
+ * @__reserved: must be 0
  * @out_status: &enum mock_iommu_dma_status
  * @out_domain_id: the SVA domain found at @pasid when the transfer began;
  *	0 with %MOCK_IOMMU_DMA_NO_DOMAIN
@@ -421,6 +432,8 @@ struct mock_iommu_dma {
 	__aligned_u64 iova;
 	__aligned_u64 length;
 	__aligned_u64 uptr;
+	__u32 timeout_ms;
+	__u32 __reserved;
 	__u32 out_status;
 	__u32 out_domain_id;
 	__aligned_u64 out_bytes;
