@@ -313,6 +313,70 @@ TEST_F(dma, exited_mm_is_unreachable)
 			MOCK_IOMMU_DMA_READ, variant->flags, mem, self->page, mem, 0);
 }
 
+struct exit_race {
+	int fd;
+	__u32 dev;
+	__u32 pasid;
+	__u32 flags;
+	char *mem;
+	size_t len;
+	unsigned long ok, gone, other;
+};
+
+static void *transfers_until_gone(void *arg)
+{
+	struct exit_race *r = arg;
+	long long end = mock_now_ms() + MOCK_POLL_MS;
+	struct mock_iommu_dma d = { .out_status = ~0U };
+
+	while (mock_now_ms() < end) {
+		if (_test_cmd_dma(r->fd, r->dev, r->pasid, MOCK_IOMMU_DMA_FILL, r->flags,
+				  r->mem, r->len, NULL, 0x44, &d)) {
+			r->other++;
+			continue;
+		}
+		if (d.out_status == MOCK_IOMMU_DMA_MM_GONE)
+			break;
+		if (d.out_status == MOCK_IOMMU_DMA_OK)
+			r->ok++;
+		else
+			r->other++;
+	}
+	r->gone = d.out_status == MOCK_IOMMU_DMA_MM_GONE;
+	return NULL;
+}
+
+/*
+ * The mm behind a PASID dies while a device writes into it: transfers
+ * complete or find the mm gone, never anything else, and KASAN watches
+ * the teardown of the address space under them.
+ */
+TEST_F(dma, target_mm_exits_during_transfers)
+{
+	struct exit_race r = {
+		.fd = self->fd, .dev = self->dev[0], .flags = variant->flags,
+		.len = 16 * self->page,
+	};
+	struct mock_binder b;
+	pthread_t thread;
+
+	r.mem = map_pages(r.len, PROT_READ | PROT_WRITE);
+	ASSERT_NE(NULL, r.mem);
+	ASSERT_EQ(0, mock_binder_start(self->fd, self->dev[0], &b));
+	ASSERT_EQ(0, b.err);
+	r.pasid = b.pasid;
+	ASSERT_EQ(0, pthread_create(&thread, NULL, transfers_until_gone, &r));
+	mock_sleep_ms(50);
+	ASSERT_EQ(128 + SIGKILL, mock_binder_stop(&b, SIGKILL));
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	TH_LOG("%lu transfers completed before the mm was gone", r.ok);
+	ASSERT_EQ(0, r.other);
+	ASSERT_TRUE(r.gone);
+	/* The parent's own memory at the same address was never the target */
+	ASSERT_TRUE(all_bytes(r.mem, r.len, 0));
+	test_cmd_destroy(self->fd, b.bond_id);
+}
+
 /* A PASID reaches its own mm on the devices it is bound to, and no more */
 TEST_F(dma, another_mms_pasid)
 {
