@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# checkpatch --strict over the project's C sources, with the kernel tree's
-# checkpatch.pl (KSRC, or the tree make setup recorded).
+# checkpatch --strict and kernel-doc -Wall over the project's C sources, with the kernel tree's
+# scripts (KSRC, or the tree make setup recorded).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,3 +23,14 @@ if [ -n "$out" ]; then
 	exit 1
 fi
 echo "checkpatch --strict: ${#files[@]} files, no finding"
+
+# kernel-doc: every documented structure, enum and function complete, the
+# UAPI header above all
+mapfile -t docs < <(git ls-files -- 'mock_iommu/*.c' 'mock_iommu/*.h')
+out=$("$ksrc/scripts/kernel-doc" -none -Wall "${docs[@]}" 2>&1 || true)
+if [ -n "$out" ]; then
+	echo "$out"
+	echo "kernel-doc: findings in ${#docs[@]} files"
+	exit 1
+fi
+echo "kernel-doc -Wall: ${#docs[@]} files, no finding"

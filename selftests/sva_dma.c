@@ -313,13 +313,24 @@ TEST_F(dma, exited_mm_is_unreachable)
 			MOCK_IOMMU_DMA_READ, variant->flags, mem, self->page, mem, 0);
 }
 
-struct exit_race {
+/* Where a thread's FILL transfers go: a device, a PASID, a range */
+struct fill_target {
 	int fd;
 	__u32 dev;
 	__u32 pasid;
 	__u32 flags;
 	char *mem;
 	size_t len;
+};
+
+static int fill(const struct fill_target *t, __u32 byte, struct mock_iommu_dma *d)
+{
+	return _test_cmd_dma(t->fd, t->dev, t->pasid, MOCK_IOMMU_DMA_FILL, t->flags, t->mem,
+			     t->len, NULL, byte, d);
+}
+
+struct exit_race {
+	struct fill_target t;
 	unsigned long ok, gone, other;
 };
 
@@ -330,8 +341,7 @@ static void *transfers_until_gone(void *arg)
 	struct mock_iommu_dma d = { .out_status = ~0U };
 
 	while (mock_now_ms() < end) {
-		if (_test_cmd_dma(r->fd, r->dev, r->pasid, MOCK_IOMMU_DMA_FILL, r->flags,
-				  r->mem, r->len, NULL, 0x44, &d)) {
+		if (fill(&r->t, 0x44, &d)) {
 			r->other++;
 			continue;
 		}
@@ -354,17 +364,17 @@ static void *transfers_until_gone(void *arg)
 TEST_F(dma, target_mm_exits_during_transfers)
 {
 	struct exit_race r = {
-		.fd = self->fd, .dev = self->dev[0], .flags = variant->flags,
-		.len = 16 * self->page,
+		.t = { .fd = self->fd, .dev = self->dev[0], .flags = variant->flags,
+		       .len = 16 * self->page },
 	};
 	struct mock_binder b;
 	pthread_t thread;
 
-	r.mem = map_pages(r.len, PROT_READ | PROT_WRITE);
-	ASSERT_NE(NULL, r.mem);
+	r.t.mem = map_pages(r.t.len, PROT_READ | PROT_WRITE);
+	ASSERT_NE(NULL, r.t.mem);
 	ASSERT_EQ(0, mock_binder_start(self->fd, self->dev[0], &b));
 	ASSERT_EQ(0, b.err);
-	r.pasid = b.pasid;
+	r.t.pasid = b.pasid;
 	ASSERT_EQ(0, pthread_create(&thread, NULL, transfers_until_gone, &r));
 	mock_sleep_ms(50);
 	ASSERT_EQ(128 + SIGKILL, mock_binder_stop(&b, SIGKILL));
@@ -373,7 +383,7 @@ TEST_F(dma, target_mm_exits_during_transfers)
 	ASSERT_EQ(0, r.other);
 	ASSERT_TRUE(r.gone);
 	/* The parent's own memory at the same address was never the target */
-	ASSERT_TRUE(all_bytes(r.mem, r.len, 0));
+	ASSERT_TRUE(all_bytes(r.t.mem, r.t.len, 0));
 	test_cmd_destroy(self->fd, b.bond_id);
 }
 
@@ -440,12 +450,7 @@ TEST_F(dma, forked_child_is_not_reached)
 }
 
 struct unbind_race {
-	int fd;
-	__u32 dev;
-	__u32 pasid;
-	__u32 flags;
-	char *mem;
-	size_t len;
+	struct fill_target t;
 	int started;
 	struct mock_iommu_dma d;
 	int ret;
@@ -456,8 +461,7 @@ static void *fill_in_thread(void *arg)
 	struct unbind_race *r = arg;
 
 	__atomic_store_n(&r->started, 1, __ATOMIC_SEQ_CST);
-	r->ret = _test_cmd_dma(r->fd, r->dev, r->pasid, MOCK_IOMMU_DMA_FILL, r->flags,
-			       r->mem, r->len, NULL, 0xa5, &r->d);
+	r->ret = fill(&r->t, 0xa5, &r->d);
 	return NULL;
 }
 
@@ -469,11 +473,11 @@ static void *fill_in_thread(void *arg)
 TEST_F(dma, unbind_stops_a_running_transfer)
 {
 	struct unbind_race r = {
-		.fd = self->fd, .dev = self->dev[0], .pasid = self->pasid,
-		.flags = variant->flags, .len = MOCK_IOMMU_DMA_MAX_LENGTH,
+		.t = { .fd = self->fd, .dev = self->dev[0], .pasid = self->pasid,
+		       .flags = variant->flags, .len = MOCK_IOMMU_DMA_MAX_LENGTH },
 	};
 	struct mock_iommu_sva_info info;
-	char *snapshot = malloc(r.len);
+	char *snapshot = malloc(r.t.len);
 	static const char * const seen[] = {
 		"ok", "no domain", "mm gone", "page fault", "aborted",
 	};
@@ -482,15 +486,15 @@ TEST_F(dma, unbind_stops_a_running_transfer)
 
 	ASSERT_NE(NULL, snapshot);
 	for (round = 0; round < 4; round++) {
-		r.mem = map_pages(r.len, PROT_READ | PROT_WRITE);
-		ASSERT_NE(NULL, r.mem);
+		r.t.mem = map_pages(r.t.len, PROT_READ | PROT_WRITE);
+		ASSERT_NE(NULL, r.t.mem);
 		r.started = 0;
 		ASSERT_EQ(0, pthread_create(&thread, NULL, fill_in_thread, &r));
 		while (!__atomic_load_n(&r.started, __ATOMIC_SEQ_CST))
 			;
 		mock_sleep_ms(round * 3);
 		test_cmd_destroy(self->fd, self->bond[0]);
-		memcpy(snapshot, r.mem, r.len);
+		memcpy(snapshot, r.t.mem, r.t.len);
 		ASSERT_EQ(0, pthread_join(thread, NULL));
 
 		ASSERT_EQ(0, r.ret);
@@ -501,12 +505,12 @@ TEST_F(dma, unbind_stops_a_running_transfer)
 		TH_LOG("round %d: %s after %llu bytes", round,
 		       r.d.out_status < 5 ? seen[r.d.out_status] : "?",
 		       (unsigned long long)r.d.out_bytes);
-		ASSERT_EQ(0, memcmp(snapshot, r.mem, r.len));
-		ASSERT_TRUE(all_bytes(r.mem, r.d.out_bytes, 0xa5));
-		ASSERT_TRUE(all_bytes(r.mem + r.d.out_bytes, r.len - r.d.out_bytes, 0));
-		dma_status(MOCK_IOMMU_DMA_NO_DOMAIN, self->dev[0], MOCK_IOMMU_DMA_FILL, r.mem,
-			   r.len, NULL, 1);
-		ASSERT_EQ(0, munmap(r.mem, r.len));
+		ASSERT_EQ(0, memcmp(snapshot, r.t.mem, r.t.len));
+		ASSERT_TRUE(all_bytes(r.t.mem, r.d.out_bytes, 0xa5));
+		ASSERT_TRUE(all_bytes(r.t.mem + r.d.out_bytes, r.t.len - r.d.out_bytes, 0));
+		dma_status(MOCK_IOMMU_DMA_NO_DOMAIN, self->dev[0], MOCK_IOMMU_DMA_FILL, r.t.mem,
+			   r.t.len, NULL, 1);
+		ASSERT_EQ(0, munmap(r.t.mem, r.t.len));
 		test_cmd_bind(self->fd, self->dev[0], &info);
 		self->bond[0] = info.bond_id;
 	}

@@ -315,6 +315,7 @@ struct mock_iommu_inval_range {
  * @out_count: invalidations seen since the domain was allocated
  * @out_nr_records: valid entries in @out_records (the last ones seen)
  * @out_releases: mm release callbacks seen
+ * @__reserved2: must be 0
  * @out_records: the last min(@out_count, %MOCK_IOMMU_INVAL_RECORDS)
  *	ranges, oldest first
  */
