@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# checkpatch --strict and kernel-doc -Wall over the project's C sources, with the kernel tree's
-# scripts (KSRC, or the tree make setup recorded).
+# checkpatch --strict and kernel-doc -Wall over the project's C sources,
+# with the kernel tree's scripts (KSRC, or the tree make setup recorded).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
