@@ -3,11 +3,12 @@
  * Mock SVA IOMMU driver: the /dev/mock_iommu test interface.
  *
  * Every open file owns a table of objects (instances, devices, bonds, uacce
- * devices). One
- * ioctl, MOCK_IOMMU_CMD, carries a struct mock_iommu_cmd that grows the
- * way iommufd's commands do: the caller says how big its structure is, the
- * kernel wants at least the part the op uses, and zero-filled tails the
- * kernel does not know about are accepted.
+ * devices). One ioctl, MOCK_IOMMU_CMD, carries a struct mock_iommu_cmd that
+ * grows the way iommufd's commands do: the caller says how big its
+ * structure is, the kernel wants at least the part the op uses, and
+ * zero-filled tails the kernel does not know about are accepted. Most ops
+ * run under the file's lock; transfers (MOCK_IOMMU_OP_DMA) take it only to
+ * find their device.
  */
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
