@@ -95,7 +95,7 @@ void mock_dma_drain(struct mock_dev *mdev)
 {
 	down_write(&mdev->dma_lock);
 	up_write(&mdev->dma_lock);
-	if (mdev->in_iopf_queue)
+	if (mock_dev_does_pri(mdev))
 		iopf_queue_flush_dev(&mdev->pdev->dev);
 }
 
@@ -346,7 +346,7 @@ static int mock_dma_check(struct mock_dev *mdev,
 	/* PASID 0 is the requester ID's own: no SVA there */
 	if (!dma->pasid || dma->pasid >= mdev->pdev->dev.iommu->max_pasids)
 		return -EINVAL;
-	if (!(dma->flags & modes) && !mdev->in_iopf_queue)
+	if (!(dma->flags & modes) && !mock_dev_does_pri(mdev))
 		return -EOPNOTSUPP;
 	return 0;
 }

@@ -254,12 +254,10 @@ struct mock_dev *mock_dev_create(struct mock_instance *inst, u32 pasid_bits,
 		goto err_unregister;
 	}
 
-	/* A device with PASIDs does PRI, when the instance can take it */
-	if (pasid_bits && inst->iopf_queue) {
+	if (mock_dev_does_pri(mdev)) {
 		rc = iopf_queue_add_device(inst->iopf_queue, &pdev->dev);
 		if (rc)
 			goto err_unregister;
-		mdev->in_iopf_queue = true;
 	}
 	return mdev;
 
@@ -280,7 +278,7 @@ void mock_dev_destroy(struct mock_dev *mdev)
 
 	WARN_ON(mdev->nr_refs || atomic_read(&mdev->nr_dma));
 	/* Answers what is still queued; nothing waits for it any more */
-	if (mdev->in_iopf_queue)
+	if (mock_dev_does_pri(mdev))
 		iopf_queue_remove_device(inst->iopf_queue, &mdev->pdev->dev);
 	/* Removing the device releases it from the core (release_device) */
 	platform_device_unregister(mdev->pdev);

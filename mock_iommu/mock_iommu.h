@@ -165,7 +165,6 @@ struct mock_instance {
  *	the owner's lock)
  * @pasids: PASID table, pasid -> struct mock_domain (under mock_lock)
  * @nr_attached: entries in @pasids (under mock_lock)
- * @in_iopf_queue: added to the instance's IOPF queue
  * @nr_dma: transfers running on it; it cannot be destroyed meanwhile
  * @dma_lock: transfers hold it for reading; detaching a PASID takes it for
  *	writing to wait for them
@@ -186,7 +185,6 @@ struct mock_dev {
 	unsigned int nr_refs;
 	struct xarray pasids;
 	unsigned int nr_attached;
-	bool in_iopf_queue;
 	atomic_t nr_dma;
 	struct rw_semaphore dma_lock;
 	spinlock_t prq_lock;	/* see above */
@@ -289,6 +287,15 @@ static inline void mock_count(struct mock_instance *inst, enum mock_counter c,
 	if (inst)
 		atomic64_add(delta, &inst->counters.c[c]);
 	atomic64_add(delta, &mock_global_counters.c[c]);
+}
+
+/*
+ * A device with PASIDs does PRI when its instance has an IOPF queue (the
+ * kernel has CONFIG_IOMMU_IOPF): it sits in that queue for its whole life.
+ */
+static inline bool mock_dev_does_pri(struct mock_dev *mdev)
+{
+	return mdev->pasid_bits && mdev->inst->iopf_queue;
 }
 
 /* Count an event of a device, on it, its instance and module-wide. */
