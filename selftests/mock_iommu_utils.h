@@ -305,6 +305,30 @@ static inline int _test_cmd_invalidations(int fd, __u32 domain_id,
 #define test_cmd_invalidations(fd, domain_id, out) \
 	ASSERT_EQ(0, _test_cmd_invalidations(fd, domain_id, out))
 
+/* mmap() anonymous memory that THP cannot turn into one big page */
+static inline void *mock_map_pages(size_t len, int prot)
+{
+	void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	/* Fails with EINVAL without THP, which is just as good */
+	madvise(p, len, MADV_NOHUGEPAGE);
+	return p;
+}
+
+/* Every one of @len bytes at @p is @byte */
+static inline bool mock_all_bytes(const void *p, size_t len, unsigned char byte)
+{
+	const unsigned char *c = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (c[i] != byte)
+			return false;
+	return true;
+}
+
 /* Transfers: a device reads or writes memory at a PASID */
 
 static inline int _test_cmd_dma(int fd, __u32 device_id, __u32 pasid, __u32 op, __u32 flags,

@@ -16,29 +16,6 @@
 
 #include "mock_iommu_utils.h"
 
-/* mmap() anonymous memory that THP cannot turn into one big page */
-static void *map_pages(size_t len, int prot)
-{
-	void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	/* Fails with EINVAL without THP, which is just as good */
-	madvise(p, len, MADV_NOHUGEPAGE);
-	return p;
-}
-
-static bool all_bytes(const void *p, size_t len, unsigned char byte)
-{
-	const unsigned char *c = p;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (c[i] != byte)
-			return false;
-	return true;
-}
-
 FIXTURE(dma) {
 	int fd;
 	__u32 dev[2];
@@ -142,7 +119,7 @@ TEST_F(dma, device_reads_what_the_process_wrote)
 TEST_F(dma, process_reads_what_the_device_wrote)
 {
 	size_t len = 2 * self->page;
-	char *mem = map_pages(2 * len, PROT_READ | PROT_WRITE);
+	char *mem = mock_map_pages(2 * len, PROT_READ | PROT_WRITE);
 	char *data = malloc(len);
 	struct mock_iommu_dma d;
 	int i;
@@ -161,7 +138,7 @@ TEST_F(dma, process_reads_what_the_device_wrote)
 	dma_status(MOCK_IOMMU_DMA_OK, self->dev[1], MOCK_IOMMU_DMA_FILL, mem + len, len, NULL,
 		   0xc3);
 	ASSERT_EQ(0, memcmp(mem, data, len));
-	ASSERT_TRUE(all_bytes(mem + len, len, 0xc3));
+	ASSERT_TRUE(mock_all_bytes(mem + len, len, 0xc3));
 	dma_holds(self->dev[0], mem + len, len, 0xc3);
 	dma_status(MOCK_IOMMU_DMA_OK, self->dev[1], MOCK_IOMMU_DMA_COMPARE, mem, len, data, 0);
 
@@ -181,7 +158,7 @@ TEST_F(dma, fresh_mapping_is_filled_through_page_faults)
 {
 	const int pages = 16;
 	size_t len = pages * self->page;
-	char *mem = map_pages(len, PROT_READ | PROT_WRITE);
+	char *mem = mock_map_pages(len, PROT_READ | PROT_WRITE);
 	struct mock_iommu_counters c0, c1;
 	struct mock_iommu_dma d;
 	int expect = variant->flags & MOCK_IOMMU_DMA_PINNED ? 0 : pages;
@@ -201,21 +178,21 @@ TEST_F(dma, fresh_mapping_is_filled_through_page_faults)
 	ASSERT_EQ(expect, c1.page_responses - c0.page_responses);
 	ASSERT_EQ(0, c1.page_responses_failed - c0.page_responses_failed);
 	ASSERT_EQ(0, c1.page_responses_stale - c0.page_responses_stale);
-	ASSERT_TRUE(all_bytes(mem, len, 0x7e));
+	ASSERT_TRUE(mock_all_bytes(mem, len, 0x7e));
 
 	/* Present and writable now: no more requests, on either device */
 	test_cmd_dma(self->fd, self->dev[1], self->pasid, MOCK_IOMMU_DMA_FILL, variant->flags,
 		     mem, len, NULL, 0x7f, &d);
 	ASSERT_EQ(MOCK_IOMMU_DMA_OK, d.out_status);
 	ASSERT_EQ(0, d.out_page_requests);
-	ASSERT_TRUE(all_bytes(mem, len, 0x7f));
+	ASSERT_TRUE(mock_all_bytes(mem, len, 0x7f));
 	munmap(mem, len);
 }
 
 TEST_F(dma, read_only_mapping_refuses_device_writes)
 {
 	size_t len = 2 * self->page;
-	char *mem = map_pages(len, PROT_READ);
+	char *mem = mock_map_pages(len, PROT_READ);
 	struct mock_iommu_counters c0, c1;
 	struct mock_iommu_dma d;
 	bool iopf = !(variant->flags & MOCK_IOMMU_DMA_PINNED);
@@ -236,14 +213,14 @@ TEST_F(dma, read_only_mapping_refuses_device_writes)
 	ASSERT_EQ(1, c1.dma_faults - c0.dma_faults);
 	ASSERT_EQ(iopf ? 1 : 0, c1.page_responses_failed - c0.page_responses_failed);
 	ASSERT_EQ(0, c1.page_responses - c0.page_responses);
-	ASSERT_TRUE(all_bytes(mem, len, 0));
+	ASSERT_TRUE(mock_all_bytes(mem, len, 0));
 	munmap(mem, len);
 }
 
 TEST_F(dma, unmapped_address_faults)
 {
 	size_t len = 2 * self->page;
-	char *mem = map_pages(len, PROT_READ | PROT_WRITE), *data;
+	char *mem = mock_map_pages(len, PROT_READ | PROT_WRITE), *data;
 	struct mock_iommu_dma d;
 
 	ASSERT_NE(NULL, mem);
@@ -254,7 +231,7 @@ TEST_F(dma, unmapped_address_faults)
 	ASSERT_EQ(MOCK_IOMMU_DMA_PAGE_FAULT, d.out_status);
 	ASSERT_EQ(self->page, d.out_bytes);
 	ASSERT_EQ((uintptr_t)mem + self->page, d.out_fault_addr);
-	ASSERT_TRUE(all_bytes(mem, self->page, 0x42));
+	ASSERT_TRUE(mock_all_bytes(mem, self->page, 0x42));
 	munmap(mem, self->page);
 	data = malloc(self->page);
 	ASSERT_NE(NULL, data);
@@ -266,7 +243,7 @@ TEST_F(dma, unmapped_address_faults)
 /* Access ends with the last unbind of each device, not before */
 TEST_F(dma, last_unbind_ends_access)
 {
-	char *mem = map_pages(self->page, PROT_READ | PROT_WRITE);
+	char *mem = mock_map_pages(self->page, PROT_READ | PROT_WRITE);
 	struct mock_iommu_sva_info again;
 
 	ASSERT_NE(NULL, mem);
@@ -280,14 +257,14 @@ TEST_F(dma, last_unbind_ends_access)
 	dma_holds(self->dev[1], mem, 64, 1);
 	test_cmd_destroy(self->fd, self->bond[1]);
 	dma_status(MOCK_IOMMU_DMA_NO_DOMAIN, self->dev[1], MOCK_IOMMU_DMA_FILL, mem, 64, NULL, 3);
-	ASSERT_TRUE(all_bytes(mem, 64, 1));
+	ASSERT_TRUE(mock_all_bytes(mem, 64, 1));
 	munmap(mem, self->page);
 }
 
 /* A bond that outlives its mm: the domain is there, the memory is not */
 TEST_F(dma, exited_mm_is_unreachable)
 {
-	char *mem = map_pages(self->page, PROT_READ | PROT_WRITE);
+	char *mem = mock_map_pages(self->page, PROT_READ | PROT_WRITE);
 	struct mock_iommu_sva_info child;
 	struct mock_iommu_dma d;
 	struct mock_binder b;
@@ -307,7 +284,7 @@ TEST_F(dma, exited_mm_is_unreachable)
 	ASSERT_EQ(MOCK_IOMMU_DMA_MM_GONE, d.out_status);
 	ASSERT_EQ(child.domain_id, d.out_domain_id);
 	ASSERT_EQ(0, d.out_bytes);
-	ASSERT_TRUE(all_bytes(mem, self->page, 0x33));
+	ASSERT_TRUE(mock_all_bytes(mem, self->page, 0x33));
 	test_cmd_destroy(self->fd, b.bond_id);
 	test_dma_status(MOCK_IOMMU_DMA_NO_DOMAIN, self->fd, self->dev[0], b.pasid,
 			MOCK_IOMMU_DMA_READ, variant->flags, mem, self->page, mem, 0);
@@ -370,7 +347,7 @@ TEST_F(dma, target_mm_exits_during_transfers)
 	struct mock_binder b;
 	pthread_t thread;
 
-	r.t.mem = map_pages(r.t.len, PROT_READ | PROT_WRITE);
+	r.t.mem = mock_map_pages(r.t.len, PROT_READ | PROT_WRITE);
 	ASSERT_NE(NULL, r.t.mem);
 	ASSERT_EQ(0, mock_binder_start(self->fd, self->dev[0], &b));
 	ASSERT_EQ(0, b.err);
@@ -383,14 +360,14 @@ TEST_F(dma, target_mm_exits_during_transfers)
 	ASSERT_EQ(0, r.other);
 	ASSERT_TRUE(r.gone);
 	/* The parent's own memory at the same address was never the target */
-	ASSERT_TRUE(all_bytes(r.t.mem, r.t.len, 0));
+	ASSERT_TRUE(mock_all_bytes(r.t.mem, r.t.len, 0));
 	test_cmd_destroy(self->fd, b.bond_id);
 }
 
 /* A PASID reaches its own mm on the devices it is bound to, and no more */
 TEST_F(dma, another_mms_pasid)
 {
-	char *mem = map_pages(self->page, PROT_READ | PROT_WRITE);
+	char *mem = mock_map_pages(self->page, PROT_READ | PROT_WRITE);
 	struct mock_binder b;
 
 	ASSERT_NE(NULL, mem);
@@ -408,7 +385,7 @@ TEST_F(dma, another_mms_pasid)
 	dma_holds(self->dev[0], mem, self->page, 'Q');
 	test_dma_status(MOCK_IOMMU_DMA_OK, self->fd, self->dev[1], b.pasid,
 			MOCK_IOMMU_DMA_FILL, variant->flags, mem, self->page, NULL, 'Z');
-	ASSERT_TRUE(all_bytes(mem, self->page, 'Q'));
+	ASSERT_TRUE(mock_all_bytes(mem, self->page, 'Q'));
 	test_dma_holds(self->fd, self->dev[1], b.pasid, variant->flags, mem, self->page, 'Z');
 	ASSERT_EQ(0, mock_binder_stop(&b, 0));
 }
@@ -416,7 +393,7 @@ TEST_F(dma, another_mms_pasid)
 /* After fork the parent's PASID still means the parent's memory only */
 TEST_F(dma, forked_child_is_not_reached)
 {
-	char *mem = map_pages(self->page, PROT_READ | PROT_WRITE);
+	char *mem = mock_map_pages(self->page, PROT_READ | PROT_WRITE);
 	int go[2], ready[2];
 	char byte;
 	pid_t pid;
@@ -435,7 +412,7 @@ TEST_F(dma, forked_child_is_not_reached)
 		memset(mem, 'C', self->page);
 		CHILD_CHECK(write(ready[1], "r", 1) == 1, 3);
 		CHILD_CHECK(read(go[0], &byte, 1) == 1, 4);
-		CHILD_CHECK(all_bytes(mem, self->page, 'C'), 5);
+		CHILD_CHECK(mock_all_bytes(mem, self->page, 'C'), 5);
 		_exit(0);
 	}
 	close(go[0]);
@@ -444,7 +421,7 @@ TEST_F(dma, forked_child_is_not_reached)
 	/* Writing breaks COW on the parent's side only */
 	dma_status(MOCK_IOMMU_DMA_OK, self->dev[1], MOCK_IOMMU_DMA_FILL, mem, self->page,
 		   NULL, 'D');
-	ASSERT_TRUE(all_bytes(mem, self->page, 'D'));
+	ASSERT_TRUE(mock_all_bytes(mem, self->page, 'D'));
 	ASSERT_EQ(1, write(go[1], "g", 1));
 	ASSERT_EQ(0, mock_wait_exit(pid));
 }
@@ -486,7 +463,7 @@ TEST_F(dma, unbind_stops_a_running_transfer)
 
 	ASSERT_NE(NULL, snapshot);
 	for (round = 0; round < 4; round++) {
-		r.t.mem = map_pages(r.t.len, PROT_READ | PROT_WRITE);
+		r.t.mem = mock_map_pages(r.t.len, PROT_READ | PROT_WRITE);
 		ASSERT_NE(NULL, r.t.mem);
 		r.started = 0;
 		ASSERT_EQ(0, pthread_create(&thread, NULL, fill_in_thread, &r));
@@ -506,8 +483,8 @@ TEST_F(dma, unbind_stops_a_running_transfer)
 		       r.d.out_status < 5 ? seen[r.d.out_status] : "?",
 		       (unsigned long long)r.d.out_bytes);
 		ASSERT_EQ(0, memcmp(snapshot, r.t.mem, r.t.len));
-		ASSERT_TRUE(all_bytes(r.t.mem, r.d.out_bytes, 0xa5));
-		ASSERT_TRUE(all_bytes(r.t.mem + r.d.out_bytes, r.t.len - r.d.out_bytes, 0));
+		ASSERT_TRUE(mock_all_bytes(r.t.mem, r.d.out_bytes, 0xa5));
+		ASSERT_TRUE(mock_all_bytes(r.t.mem + r.d.out_bytes, r.t.len - r.d.out_bytes, 0));
 		dma_status(MOCK_IOMMU_DMA_NO_DOMAIN, self->dev[0], MOCK_IOMMU_DMA_FILL, r.t.mem,
 			   r.t.len, NULL, 1);
 		ASSERT_EQ(0, munmap(r.t.mem, r.t.len));
@@ -606,7 +583,7 @@ TEST_F(dma, transfers_race_with_munmap_and_unbind)
 	pthread_t threads[5];
 	int i;
 
-	s.mem = map_pages(s.pages * s.page, PROT_READ | PROT_WRITE);
+	s.mem = mock_map_pages(s.pages * s.page, PROT_READ | PROT_WRITE);
 	ASSERT_NE(NULL, s.mem);
 	for (i = 0; i < 4; i++)
 		ASSERT_EQ(0, pthread_create(&threads[i], NULL, storm_transfers, &s));
@@ -666,7 +643,7 @@ TEST_F(dma, killed_during_transfers_leaves_nothing)
 		CHILD_CHECK(!_test_cmd_bind(s.fd, s.dev[0], &info), 5);
 		s.dev[1] = s.dev[0];
 		s.pasid = info.pasid;
-		s.mem = map_pages(s.pages * s.page, PROT_READ | PROT_WRITE);
+		s.mem = mock_map_pages(s.pages * s.page, PROT_READ | PROT_WRITE);
 		CHILD_CHECK(s.mem, 6);
 		CHILD_CHECK(!pthread_create(&threads[0], NULL, storm_transfers, &s), 7);
 		CHILD_CHECK(!pthread_create(&threads[1], NULL, storm_remap, &s), 8);
@@ -709,7 +686,7 @@ FIXTURE_SETUP(dma_args)
 		SKIP(return, "%s", skip);
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", MOCK_DEV_PATH, strerror(errno));
 	self->page = getpagesize();
-	self->mem = map_pages(2 * self->page, PROT_READ | PROT_WRITE);
+	self->mem = mock_map_pages(2 * self->page, PROT_READ | PROT_WRITE);
 	ASSERT_NE(NULL, self->mem);
 	test_cmd_instance_create(self->fd, 0, 0, &self->iommu);
 	ASSERT_EQ(0, _test_cmd_device_create(self->fd, self->iommu, 8, 0, &out));
@@ -760,13 +737,13 @@ TEST_F(dma_args, bad_requests_are_refused)
 	test_err_dma(ENOENT, fd, 0, p, FILL_OP, PINNED, m, 64, NULL, 1);
 	test_err_dma(ENOENT, fd, self->iommu, p, FILL_OP, PINNED, m, 64, NULL, 1);
 	test_err_dma(ENOENT, fd, self->dev + 100, p, FILL_OP, PINNED, m, 64, NULL, 1);
-	ASSERT_TRUE(all_bytes(m, 2 * self->page, 0x5c));
+	ASSERT_TRUE(mock_all_bytes(m, 2 * self->page, 0x5c));
 }
 
 /* The caller's buffer is read whole before the device writes anything */
 TEST_F(dma_args, unreadable_buffer_writes_nothing)
 {
-	char *src = map_pages(2 * self->page, PROT_READ | PROT_WRITE);
+	char *src = mock_map_pages(2 * self->page, PROT_READ | PROT_WRITE);
 	struct mock_iommu_counters c0, c1;
 
 	ASSERT_NE(NULL, src);
@@ -777,7 +754,7 @@ TEST_F(dma_args, unreadable_buffer_writes_nothing)
 		     self->mem, 2 * self->page, src, 0);
 	test_cmd_counters(self->fd, self->dev, &c1);
 	ASSERT_EQ(c0.dma_transfers, c1.dma_transfers);
-	ASSERT_TRUE(all_bytes(self->mem, 2 * self->page, 0x5c));
+	ASSERT_TRUE(mock_all_bytes(self->mem, 2 * self->page, 0x5c));
 	/* A READ into a bad buffer fails after the device read: no harm */
 	test_err_dma(EFAULT, self->fd, self->dev, self->pasid, READ_OP, PINNED, self->mem,
 		     2 * self->page, src, 0);
@@ -794,13 +771,13 @@ TEST_F(dma_args, device_without_pasids)
 		     NULL, 1);
 	test_err_dma(EINVAL, self->fd, plain, 1, FILL_OP, MOCK_IOMMU_DMA_NO_PRI, self->mem, 64,
 		     NULL, 1);
-	ASSERT_TRUE(all_bytes(self->mem, 2 * self->page, 0x5c));
+	ASSERT_TRUE(mock_all_bytes(self->mem, 2 * self->page, 0x5c));
 }
 
 /* Without PRI and without pinning, a page the CPU never touched faults */
 TEST_F(dma_args, no_pri_device_faults_on_fresh_memory)
 {
-	char *fresh = map_pages(self->page, PROT_READ | PROT_WRITE);
+	char *fresh = mock_map_pages(self->page, PROT_READ | PROT_WRITE);
 	struct mock_iommu_dma d;
 
 	ASSERT_NE(NULL, fresh);
@@ -813,7 +790,7 @@ TEST_F(dma_args, no_pri_device_faults_on_fresh_memory)
 	fresh[0] = 0;
 	test_dma_status(MOCK_IOMMU_DMA_OK, self->fd, self->dev, self->pasid, FILL_OP,
 			MOCK_IOMMU_DMA_NO_PRI, fresh, self->page, NULL, 1);
-	ASSERT_TRUE(all_bytes(fresh, self->page, 1));
+	ASSERT_TRUE(mock_all_bytes(fresh, self->page, 1));
 	munmap(fresh, self->page);
 }
 
@@ -842,11 +819,11 @@ TEST_F(dma_args, reserved_and_timeout_checked)
 	d.__reserved = 0;
 	d.timeout_ms = MOCK_IOMMU_DMA_MAX_TIMEOUT_MS + 1;
 	ASSERT_EQ(-EINVAL, dma_cmd(self->fd, self->dev, sizeof(struct mock_iommu_cmd), &d));
-	ASSERT_TRUE(all_bytes(self->mem, 2 * self->page, 0x5c));
+	ASSERT_TRUE(mock_all_bytes(self->mem, 2 * self->page, 0x5c));
 	d.timeout_ms = MOCK_IOMMU_DMA_MAX_TIMEOUT_MS;
 	ASSERT_EQ(0, dma_cmd(self->fd, self->dev, sizeof(struct mock_iommu_cmd), &d));
 	ASSERT_EQ(MOCK_IOMMU_DMA_OK, d.out_status);
-	ASSERT_TRUE(all_bytes(self->mem, 64, 1));
+	ASSERT_TRUE(mock_all_bytes(self->mem, 64, 1));
 }
 
 /* A caller that knows the op's structure exactly is served; shorter is not */
@@ -859,11 +836,11 @@ TEST_F(dma_args, command_size)
 	};
 
 	ASSERT_EQ(-EINVAL, dma_cmd(self->fd, self->dev, need - 1, &d));
-	ASSERT_TRUE(all_bytes(self->mem, 2 * self->page, 0x5c));
+	ASSERT_TRUE(mock_all_bytes(self->mem, 2 * self->page, 0x5c));
 	ASSERT_EQ(0, dma_cmd(self->fd, self->dev, need, &d));
 	ASSERT_EQ(MOCK_IOMMU_DMA_OK, d.out_status);
 	ASSERT_EQ(64, d.out_bytes);
-	ASSERT_TRUE(all_bytes(self->mem, 64, 2));
+	ASSERT_TRUE(mock_all_bytes(self->mem, 64, 2));
 }
 
 /*
@@ -873,7 +850,7 @@ TEST_F(dma_args, command_size)
  */
 TEST_F(dma_args, lost_page_response_times_out)
 {
-	char *fresh = map_pages(self->page, PROT_READ | PROT_WRITE);
+	char *fresh = mock_map_pages(self->page, PROT_READ | PROT_WRITE);
 	struct mock_iommu_dma d = {
 		.pasid = self->pasid, .op = FILL_OP, .fill = 3,
 		.iova = (uintptr_t)fresh, .length = self->page, .timeout_ms = 300,
@@ -900,7 +877,7 @@ TEST_F(dma_args, lost_page_response_times_out)
 	ASSERT_EQ(0, dma_cmd(self->fd, self->dev, sizeof(struct mock_iommu_cmd), &d));
 	ASSERT_EQ(MOCK_IOMMU_DMA_OK, d.out_status);
 	ASSERT_EQ(0, d.out_page_requests);
-	ASSERT_TRUE(all_bytes(fresh, self->page, 3));
+	ASSERT_TRUE(mock_all_bytes(fresh, self->page, 3));
 	munmap(fresh, self->page);
 }
 
@@ -914,7 +891,7 @@ TEST_F(dma_args, unbound_pasid_is_blocked)
 	ASSERT_EQ(MOCK_IOMMU_DMA_NO_DOMAIN, d.out_status);
 	ASSERT_EQ(0, d.out_domain_id);
 	ASSERT_EQ(0, d.out_bytes);
-	ASSERT_TRUE(all_bytes(self->mem, 2 * self->page, 0x5c));
+	ASSERT_TRUE(mock_all_bytes(self->mem, 2 * self->page, 0x5c));
 }
 
 TEST_HARNESS_MAIN

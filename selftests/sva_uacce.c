@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <stddef.h>
 #include <misc/uacce/uacce.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include "mock_iommu_utils.h"
@@ -472,6 +473,8 @@ TEST_F(uacce, killed_with_queues_open)
 	if (pid == 0) {
 		int qfd[3], i;
 
+		/* Dies with the test, should it fail before its kill */
+		CHILD_CHECK(!prctl(PR_SET_PDEATHSIG, SIGKILL), 16);
 		for (i = 0; i < 3; i++) {
 			qfd[i] = queue_open(self->path);
 			CHILD_CHECK(qfd[i] >= 0, 10 + i);
@@ -562,12 +565,12 @@ TEST_F(uacce, queue_pasid_reaches_its_own_process)
 	const __u32 pinned = MOCK_IOMMU_DMA_PINNED;
 	size_t len = getpagesize();
 	struct mock_uacce_queue_info mine, theirs;
-	char *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *mem = mock_map_pages(len, PROT_READ | PROT_WRITE);
 	int ready[2], go[2];
 	char byte;
 	pid_t pid;
 
-	ASSERT_NE(MAP_FAILED, mem);
+	ASSERT_NE(NULL, mem);
 	memset(mem, 'P', len);
 	ASSERT_EQ(0, pipe(ready));
 	ASSERT_EQ(0, pipe(go));
@@ -585,7 +588,7 @@ TEST_F(uacce, queue_pasid_reaches_its_own_process)
 		CHILD_CHECK(write(ready[1], &theirs, sizeof(theirs)) == sizeof(theirs), 12);
 		CHILD_CHECK(read(go[0], &byte, 1) == 1, 13);
 		/* The parent's device write at this queue's PASID landed here */
-		CHILD_CHECK(mem[0] == 'X' && mem[len - 1] == 'X', 14);
+		CHILD_CHECK(mock_all_bytes(mem, len, 'X'), 14);
 		_exit(0);
 	}
 	self->qfd[0] = queue_open(self->path);
@@ -598,8 +601,7 @@ TEST_F(uacce, queue_pasid_reaches_its_own_process)
 	test_dma_holds(self->fd, self->dev, theirs.pasid, pinned, mem, len, 'C');
 	test_dma_status(MOCK_IOMMU_DMA_OK, self->fd, self->dev, theirs.pasid,
 			MOCK_IOMMU_DMA_FILL, pinned, mem, len, NULL, 'X');
-	ASSERT_EQ('P', mem[0]);
-	ASSERT_EQ('P', mem[len - 1]);
+	ASSERT_TRUE(mock_all_bytes(mem, len, 'P'));
 	ASSERT_EQ(1, write(go[1], "g", 1));
 	ASSERT_EQ(0, mock_wait_exit(pid));
 	/* The child's exit closed its queue: its PASID leads nowhere now */
