@@ -80,6 +80,7 @@ sparse:
 lint:
 	shellcheck scripts/*.sh runner-tests/*.sh bench/*.sh .ci/run
 	for f in scripts/*.py bench/*.py; do python3 -c "import ast, sys; ast.parse(open(sys.argv[1]).read())" $$f || exit 1; done
+	python3 runner-tests/unit/test_verdict.py
 	scripts/checkpatch.sh
 
 results:

@@ -90,6 +90,16 @@ build_failed() {
 		echo "1..1"
 		echo "not ok 1 build # $1"
 	} | tee "$run/results.ktap"
+	# The gate reads every run's JUnit file: a build failure is a case too.
+	python3 - "$run/junit.xml" "$1" <<'EOT'
+import sys
+import xml.etree.ElementTree as ET
+root = ET.Element("testsuites", name="sva")
+suite = ET.SubElement(root, "testsuite", name="build", tests="1", failures="1", skipped="0")
+tc = ET.SubElement(suite, "testcase", classname="build", name="build")
+ET.SubElement(tc, "failure", message=sys.argv[2])
+ET.ElementTree(root).write(sys.argv[1], encoding="utf-8", xml_declaration=True)
+EOT
 	log "results in $run"
 	ln -sfn "$run" "$cache/results/latest"
 	echo "sva: 0 passed, 1 failed, 0 skipped"
@@ -310,11 +320,18 @@ log "guest finished after $((SECONDS - start)) s ($vm_end)"
 echo "$((SECONDS - start))" >"$run/boot-seconds"
 
 # --- verdict -----------------------------------------------------------------
-# Flatten the key artifacts next to the combined results.
+# A kernel built by this project (scripts/build-kernel.sh leaves
+# .sva-fragments next to it) must honour the suite's fragment and have
+# every detector; any other kernel is judged by what its config declares.
+own=()
+if [ "$KERNEL" = "$KDIR/arch/x86/boot/bzImage" ] && [ -f "$KDIR/.sva-fragments" ]; then
+	own=(--own-build --required "$root/config")
+fi
 python3 "$root/scripts/verdict.py" --artifacts "$guest" ${stream:+--stream "$stream"} \
 	--console "$console" --tests-list "$payload/tests.list" \
 	--modules-list "$payload/modules.list" --vm-end "$vm_end" \
-	--allowlist "$ALLOWLIST" --results "$run" --label sva >"$run/verdict.out"
+	--allowlist "$ALLOWLIST" --bans "$root/scripts/sva-bans" --config "$KDIR/.config" \
+	"${own[@]}" --results "$run" --label sva >"$run/verdict.out"
 verdict=$?
 if ! tail -n 1 "$run/verdict.out" | grep -qE '^sva: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$'; then
 	cat "$run/verdict.out"

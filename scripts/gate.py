@@ -12,14 +12,30 @@ the patched build is incremental and the next gate of the same tree is
 too; the build directory sits inside the work tree, which makes kbuild use
 relative paths and lets ccache share objects between trees.
 
-Verdicts: "pass", "regression" (a test newly failing, including the
-kernel_splats and kmemleak checks), "does not apply", "does not build",
-"baseline broken". A case that fails on the patched kernel but passes on
-the baseline is run again once; failing once only, it is reported as
-flaky and does not fail the gate.
+The patched kernel is built and tested in a private mount namespace
+(unshare -m) where an overlay covers the kernel tree and its build
+directory at their own paths: the build is incremental from the baseline's
+objects, and the tree on disk is never written. A gate that is killed at
+any point leaves nothing patched behind: its mounts die with it.
+
+Verdicts: "pass", "regression", "does not apply", "does not build",
+"baseline broken" (the unpatched tree does not build). A regression is a
+case that fails on the patched kernel and not on the baseline (splats and
+leaks are cases of their own, one per fingerprint, so one splat on the
+baseline hides no other), or one that passed on the baseline and skips on
+the patched kernel. A baseline with failures is reported with its failures
+listed, and the verdict is still about what is new.
+
+Flake policy: a newly failing test case is run again RERUNS times (default
+3); it is excused as flaky only when it failed in the first run alone and
+every rerun passed it. Splats, leaks, panics, hangs, timeouts, the kernel
+configuration and the module's load and unload are never excused.
 """
 import argparse
+import ctypes
 import datetime
+import json
+import signal
 import glob
 import os
 import re
@@ -33,6 +49,10 @@ REPO = os.path.dirname(HERE)
 CACHE = os.environ.get("SVA_CACHE") or os.environ.get("CACHE") or os.path.join(
     os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "sva-kselftest")
 FRAGMENTS = [os.path.join(REPO, "kconfig/vm.config"), os.path.join(REPO, "config")]
+RERUNS = int(os.environ.get("RERUNS") or 3)
+# Cases no rerun can excuse: what the kernel or the guest did, not a test.
+NEVER_FLAKY = ("kernel_splats", "kmemleak", "guest_complete", "module_load", "module_unload",
+               "kernel_config", "build")
 
 
 def log(msg):
@@ -68,22 +88,19 @@ def state_get(key):
 
 
 class WorkTree:
-    """Where the gate patches and builds.
+    """Where the gate builds.
 
     A git tree gets a private worktree with its build directory inside (so
     kbuild uses relative paths and ccache can share objects with other
-    worktrees). Any other tree (Debian's linux-source) is patched in place,
-    with a backup of every file the series touches, and built in its own
-    build directory: for the tree make setup recorded, that is the setup
-    build, so the baseline build has nothing to do and the patched one
-    recompiles only what the series changed.
+    worktrees). Any other tree (Debian's linux-source) is used where it is,
+    with its build directory: for the tree make setup recorded, that is the
+    setup build, so the baseline build has nothing to do. Either way the
+    series is applied only inside patched_phase()'s private overlay.
     """
 
-    def __init__(self, ksrc, outdir):
+    def __init__(self, ksrc):
         self.ksrc = os.path.realpath(ksrc)
         self.git = is_git(self.ksrc)
-        self.backup = os.path.join(outdir, "backup")
-        self.saved = []
         if self.git:
             name = re.sub(r"[^A-Za-z0-9._+-]", "_", os.path.basename(self.ksrc))
             self.tree = os.path.join(CACHE, "gate", name, "tree")
@@ -93,11 +110,11 @@ class WorkTree:
             setup_src = state_get("KSRC")
             same = setup_src and os.path.realpath(setup_src) == self.ksrc
             self.build = state_get("KDIR") if same else os.path.join(self.tree, ".sva-build")
+        self.build = os.path.realpath(self.build)
 
     def prepare(self):
         if not self.git:
-            log("patching %s in place (backups in %s), building in %s" %
-                (self.tree, self.backup, self.build))
+            log("baseline: %s, built in %s" % (self.tree, self.build))
             return
         head = subprocess.run(["git", "-C", self.ksrc, "rev-parse", "HEAD"],
                               capture_output=True, text=True, check=True).stdout.strip()
@@ -106,38 +123,14 @@ class WorkTree:
             run(["git", "-C", self.ksrc, "worktree", "add", "--detach", self.tree, head])
         else:
             run(["git", "-C", self.tree, "checkout", "-q", "--detach", head])
-        self.restore()
+        run(["git", "-C", self.tree, "reset", "-q", "--hard"])
+        run(["git", "-C", self.tree, "clean", "-q", "-fd", "-e", ".sva-build"])
         log("work tree %s at %s" % (self.tree, head[:12]))
 
-    def save(self, files):
-        """Back up @files (relative paths) before the series touches them."""
-        if self.git:
-            return
-        for rel in files:
-            src, dst = os.path.join(self.tree, rel), os.path.join(self.backup, rel)
-            os.makedirs(os.path.dirname(dst), exist_ok=True)
-            if os.path.exists(src):
-                shutil.copy2(src, dst)
-            self.saved.append(rel)
-
-    def restore(self):
-        """Put the tree back to the baseline."""
-        if self.git:
-            run(["git", "-C", self.tree, "reset", "-q", "--hard"])
-            run(["git", "-C", self.tree, "clean", "-q", "-fd"])
-            return
-        for rel in self.saved:
-            src, dst = os.path.join(self.backup, rel), os.path.join(self.tree, rel)
-            if os.path.lexists(dst):
-                os.unlink(dst)
-            if os.path.exists(src):
-                shutil.copy2(src, dst)
-                # Newer than the objects built from the patched version
-                os.utime(dst)
-            for leftover in (dst + ".orig", dst + ".rej"):
-                if os.path.exists(leftover):
-                    os.unlink(leftover)
-        self.saved = []
+    def overlays(self):
+        """The directories the patched phase covers with an overlay."""
+        inside = self.build == self.tree or self.build.startswith(self.tree + os.sep)
+        return [self.tree] if inside else [self.tree, self.build]
 
 
 def series_files(patches, ksrc, outdir):
@@ -160,17 +153,6 @@ def series_files(patches, ksrc, outdir):
     raise SystemExit("gate: PATCHES=%s is no file, directory or revision range" % patches)
 
 
-def touched_files(patch_files):
-    files = set()
-    for p in patch_files:
-        with open(p, errors="replace") as f:
-            for line in f:
-                m = re.match(r"^(?:\+\+\+|---) [ab]/(\S+)", line)
-                if m:
-                    files.add(m.group(1))
-    return sorted(files)
-
-
 def apply_series(wt, patch_files, logfile):
     for p in patch_files:
         if run(["patch", "-p1", "--forward", "--batch", "--dry-run", "-i", p],
@@ -180,8 +162,11 @@ def apply_series(wt, patch_files, logfile):
     return None
 
 
-def build(wt, logfile):
+def build(wt, logfile, patched=False):
     env = dict(os.environ, CCACHE="1", CCACHE_DIR=os.path.join(CACHE, "ccache"))
+    if patched:
+        # A lost symbol is the verdict's kernel_config case, named there
+        env["ALLOW_CONFIG_LOSS"] = "1"
     with open(logfile, "a") as f:
         r = subprocess.run([os.path.join(HERE, "build-kernel.sh"), wt.tree, wt.build] +
                            FRAGMENTS, stdout=f, stderr=subprocess.STDOUT, env=env)
@@ -259,43 +244,90 @@ def cases(results):
     return out
 
 
-def compare(base, patched, rerun=None):
-    rows = {"newly failing": [], "newly passing": [], "still failing": [],
+def flake_eligible(key):
+    return key[0] not in NEVER_FLAKY and key[0] != key[1]
+
+
+def compare(base, runs, max_reruns=None):
+    """Rows of the report from the baseline's cases and the patched runs'
+    (the first run, then its reruns). With max_reruns 0 nothing is excused."""
+    max_reruns = RERUNS if max_reruns is None else max_reruns
+    rows = {"newly failing": [], "newly skipping": [], "newly passing": [], "still failing": [],
             "flaky": [], "gone": [], "new": []}
-    for key in sorted(set(base) | set(patched)):
+    patched = runs[0]
+    reruns = runs[1:]
+    keys = set(base)
+    for r in runs:
+        keys |= set(r)
+    for key in sorted(keys):
         b, p = base.get(key), patched.get(key)
-        if p is None:
-            rows["gone"].append((key, b[1]))
-        elif b is None:
-            rows["new" if p[0] != "fail" else "newly failing"].append((key, p[1]))
-        elif p[0] == "fail" and b[0] != "fail":
-            if rerun is not None and rerun.get(key, ("fail",))[0] != "fail":
-                rows["flaky"].append((key, p[1]))
+        fails = [i for i, r in enumerate(runs) if r.get(key, ("",))[0] == "fail"]
+        msg = next((runs[i][key][1] for i in fails), "") if fails else (p or ("", ""))[1]
+        if b is not None and b[0] == "fail":
+            if p is not None and p[0] == "fail":
+                rows["still failing"].append((key, msg))
+            elif p is not None:
+                rows["newly passing"].append((key, ""))
             else:
-                rows["newly failing"].append((key, p[1]))
-        elif p[0] == "fail":
-            rows["still failing"].append((key, p[1]))
-        elif b[0] == "fail":
-            rows["newly passing"].append((key, ""))
+                rows["gone"].append((key, b[1]))
+        elif fails:
+            if flake_eligible(key) and fails == [0] and max_reruns > 0 and \
+                    len(reruns) >= max_reruns:
+                rows["flaky"].append((key, "%s (passed %d reruns)" % (msg, len(reruns))))
+            else:
+                if len(runs) > 1:
+                    msg += " (failed in %d of %d runs)" % (len(fails), len(runs))
+                rows["newly failing"].append((key, msg))
+        elif p is None:
+            if b is not None:
+                rows["gone"].append((key, b[1]))
+        elif b is None:
+            rows["new"].append((key, p[1]))
+        elif b[0] == "pass" and p[0] == "skip":
+            rows["newly skipping"].append((key, p[1]))
     still_passing = sum(1 for k, v in patched.items() if v[0] == "pass" and
                         base.get(k, ("",))[0] == "pass")
     return rows, still_passing
+
+
+def needs_rerun(base, runs, max_reruns):
+    """Whether another run could still excuse a newly failing case."""
+    rows, _ = compare(base, runs, max_reruns)
+    if len(runs) > max_reruns:
+        return False
+    for key, _ in rows["newly failing"]:
+        fails = [i for i, r in enumerate(runs) if r.get(key, ("",))[0] == "fail"]
+        if flake_eligible(key) and fails == [0]:
+            return True
+    return False
 
 
 def name(key):
     return "%s: %s" % key if key[0] != key[1] else key[0]
 
 
-def write_reports(outdir, title, verdict, detail, rows, still_passing, runs, extra=()):
+REGRESSIONS = ("newly failing", "newly skipping")
+
+
+def write_reports(outdir, title, verdict, detail, rows, still_passing, runs, extra=(),
+                  base_failures=()):
     md = ["## SVA gate: %s" % title, "", "**Verdict: %s**" % verdict, ""]
     if detail:
         md += [detail, ""]
+    if base_failures:
+        md += ["### The baseline is broken: %d case(s) fail without the series" % len(base_failures),
+               "", "The verdict is about what the series changes; these fail on the "
+               "baseline:", ""]
+        md += ["- `%s`%s" % (name(key), " — " + msg if msg else "") for key, msg in base_failures]
+        md.append("")
     if rows is not None:
         md += ["| | cases |", "| --- | --- |", "| still passing | %d |" % still_passing]
-        for k in ("newly failing", "flaky", "still failing", "newly passing", "new", "gone"):
+        for k in ("newly failing", "newly skipping", "flaky", "still failing", "newly passing",
+                  "new", "gone"):
             md.append("| %s | %d |" % (k, len(rows[k])))
         md.append("")
-        for k in ("newly failing", "flaky", "still failing", "newly passing"):
+        for k in ("newly failing", "newly skipping", "flaky", "still failing", "newly passing",
+                  "gone"):
             if rows[k]:
                 md.append("### %s" % k)
                 md += ["- `%s`%s" % (name(key), " — " + msg if msg else "")
@@ -313,12 +345,13 @@ def write_reports(outdir, title, verdict, detail, rows, still_passing, runs, ext
         ET.SubElement(tc, "failure", message=verdict + (": " + detail if detail else ""))
         n, fails = 1, 1
     else:
-        for k in ("newly failing", "flaky", "still failing", "newly passing", "new"):
+        for k in ("newly failing", "newly skipping", "flaky", "still failing", "newly passing",
+                  "new"):
             for key, msg in rows[k]:
                 tc = ET.SubElement(suite, "testcase", classname=key[0], name=key[1])
                 n += 1
-                if k == "newly failing":
-                    ET.SubElement(tc, "failure", message="newly failing: " + msg)
+                if k in REGRESSIONS:
+                    ET.SubElement(tc, "failure", message=k + ": " + msg)
                     fails += 1
                 elif k in ("flaky", "still failing"):
                     ET.SubElement(tc, "skipped", message=k + (": " + msg if msg else ""))
@@ -328,21 +361,132 @@ def write_reports(outdir, title, verdict, detail, rows, still_passing, runs, ext
                                 xml_declaration=True)
 
 
-def gate(ksrc, patches, outdir, baseline=None, with_bench=False, rerun_failures=True):
+def die_with_parent():
+    """The patched phase ends when the gate does (prctl PR_SET_PDEATHSIG)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
+def patched_phase(wt, files, outdir, logfile, base, with_bench, reruns):
+    """Apply, build and test the series in a private mount namespace where
+    overlays cover the tree and the build directory; returns its outcome as
+    a dict. Nothing it does reaches the disk outside its own upper
+    directories (under @outdir, removed at the end) and the results
+    directories of make check."""
+    spec = os.path.join(outdir, "patched-spec.json")
+    result = os.path.join(outdir, "patched.json")
+    with open(spec, "w") as f:
+        json.dump({"tree": wt.tree, "build": wt.build, "overlays": wt.overlays(),
+                   "files": files, "outdir": outdir, "logfile": logfile,
+                   "base": {"\x1f".join(k): v for k, v in base.items()},
+                   "bench": with_bench, "reruns": reruns}, f)
+    if os.path.exists(result):
+        os.unlink(result)
+    cmd = ["unshare", "--mount", "--propagation", "private", sys.executable,
+           os.path.abspath(__file__), "--patched-phase", spec]
+    proc = subprocess.Popen(cmd, preexec_fn=die_with_parent)
+    try:
+        proc.wait()
+    except BaseException:
+        proc.terminate()
+        proc.wait()
+        raise
+    finally:
+        shutil.rmtree(os.path.join(outdir, "overlay"), ignore_errors=True)
+    if not os.path.exists(result):
+        return {"status": "error", "detail": "the patched phase ended with %d and no result (%s)"
+                % (proc.returncode, logfile)}
+    with open(result) as f:
+        return json.load(f)
+
+
+def kill_descendants(sig):
+    """Signal every process below this one (QEMU runs under timeout(1),
+    which moves to a process group of its own)."""
+    children = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(d))
+    todo, seen = [os.getpid()], []
+    while todo:
+        for c in children.get(todo.pop(), []):
+            seen.append(c)
+            todo.append(c)
+    for pid in seen:
+        try:
+            os.kill(pid, sig)
+        except OSError:
+            pass
+
+
+def patched_phase_inner(spec_path):
+    """Runs as root in a new mount namespace (see patched_phase())."""
+    with open(spec_path) as f:
+        spec = json.load(f)
+    die_with_parent()
+
+    def stop(*_):
+        # Our children (make check, QEMU) go when we go.
+        kill_descendants(signal.SIGKILL)
+        os._exit(143)
+    signal.signal(signal.SIGTERM, stop)
+    outdir, logfile = spec["outdir"], spec["logfile"]
+    out = {"status": "ok", "runs": []}
+
+    def done(**kw):
+        out.update(kw)
+        tmp = os.path.join(outdir, "patched.json.tmp")
+        with open(tmp, "w") as f:
+            json.dump(out, f)
+        os.rename(tmp, os.path.join(outdir, "patched.json"))
+        return 0
+
+    for n, d in enumerate(spec["overlays"]):
+        top = os.path.join(outdir, "overlay", str(n))
+        for sub in ("upper", "work"):
+            os.makedirs(os.path.join(top, sub), exist_ok=True)
+        run(["mount", "-t", "overlay", "overlay", "-o",
+             "lowerdir=%s,upperdir=%s/upper,workdir=%s/work" % (d, top, top), d], logfile)
+    wt = argparse.Namespace(tree=spec["tree"], build=spec["build"])
+    bad = apply_series(wt, spec["files"], logfile)
+    if bad:
+        return done(status="does not apply", detail="%s does not apply (%s)" % (bad, logfile))
+    log("building the patched kernel (incremental, in a private overlay)")
+    if not build(wt, logfile, patched=True):
+        tail = open(logfile, errors="replace").read().splitlines()[-15:]
+        return done(status="does not build", detail="\n\n```\n%s\n```" % "\n".join(tail))
+    base = {tuple(k.split("\x1f", 1)): tuple(v) for k, v in spec["base"].items()}
+    runs = [check(wt, "patched", logfile)]
+    while needs_rerun(base, [cases(r) for r in runs], spec["reruns"]):
+        log("new failures that reruns might excuse: rerun %d of %d" % (len(runs), spec["reruns"]))
+        runs.append(check(wt, "patched, rerun %d" % len(runs), logfile))
+    if spec["bench"]:
+        out["bench"] = bench(wt, "patched", logfile)
+    return done(runs=runs)
+
+
+def gate(ksrc, patches, outdir, baseline=None, with_bench=False, reruns=None):
     """Returns (verdict, rows, baseline results dir)."""
     os.makedirs(outdir, exist_ok=True)
     logfile = os.path.join(outdir, "gate.log")
-    wt = WorkTree(ksrc, outdir)
+    wt = WorkTree(ksrc)
     wt.prepare()
     files = series_files(patches, ksrc, outdir)
     title = ", ".join(os.path.basename(f) for f in files)
-    touched = touched_files(files)
     runs = []
     extra = []
     base_csv = None
+    base_failures = []
 
     def finish(verdict, detail="", rows=None, still=0):
-        write_reports(outdir, title, verdict, detail, rows, still, runs, extra)
+        write_reports(outdir, title, verdict, detail, rows, still, runs, extra, base_failures)
         log("%s: %s%s" % (title, verdict, " (%s)" % detail if detail else ""))
         log("report %s" % os.path.join(outdir, "gate.md"))
         return verdict, rows, baseline
@@ -356,31 +500,23 @@ def gate(ksrc, patches, outdir, baseline=None, with_bench=False, rerun_failures=
             base_csv = bench(wt, "baseline", logfile)
     runs.append(("baseline", baseline))
     base = cases(baseline)
-    wt.save(touched)
-    try:
-        bad = apply_series(wt, files, logfile)
-        if bad:
-            return finish("does not apply", "%s does not apply (%s)" % (bad, logfile))
-        log("building the patched kernel (incremental)")
-        if not build(wt, logfile):
-            tail = open(logfile, errors="replace").read().splitlines()[-15:]
-            return finish("does not build", "\n\n```\n%s\n```" % "\n".join(tail))
-        first = check(wt, "patched", logfile)
-        runs.append(("patched", first))
-        patched = cases(first)
-        rows, _ = compare(base, patched)
-        rerun = None
-        if rows["newly failing"] and rerun_failures:
-            log("new failures: running the patched kernel once more")
-            second = check(wt, "patched, again", logfile)
-            runs.append(("patched again", second))
-            rerun = cases(second)
-        rows, still = compare(base, patched, rerun)
-        if with_bench:
-            extra += bench_compare(base_csv, bench(wt, "patched", logfile), outdir)
-    finally:
-        wt.restore()
-    return finish("regression" if rows["newly failing"] else "pass", "", rows, still)
+    base_failures = [(k, v[1]) for k, v in sorted(base.items()) if v[0] == "fail"]
+    if base_failures:
+        log("the baseline has %d failing case(s): reported; only what is new counts"
+            % len(base_failures))
+    reruns = RERUNS if reruns is None else reruns
+    res = patched_phase(wt, files, outdir, logfile, base, with_bench, reruns)
+    if res["status"] != "ok":
+        return finish(res["status"], res.get("detail", ""))
+    for i, r in enumerate(res["runs"]):
+        runs.append(("patched" if i == 0 else "patched rerun %d" % i, r))
+    rows, still = compare(base, [cases(r) for r in res["runs"]], reruns)
+    if with_bench:
+        extra += bench_compare(base_csv, res.get("bench"), outdir)
+    verdict = "regression" if any(rows[k] for k in REGRESSIONS) else "pass"
+    if base_failures:
+        verdict += " (baseline broken: %d failing)" % len(base_failures)
+    return finish(verdict, "", rows, still)
 
 
 def expectations(patch):
@@ -404,18 +540,18 @@ def regressions(ksrc, directory, outdir, only=None):
     results, baseline = [], None
     for patch in patches:
         label = os.path.basename(patch)[:-len(".patch")]
-        # A replayed bug is expected to fail: no second run to tell flakes
+        # A replayed bug is expected to fail: no reruns, nothing excused
         verdict, rows, baseline = gate(ksrc, patch, os.path.join(outdir, label), baseline,
-                                       rerun_failures=False)
+                                       reruns=0)
         if baseline is not None and not results:
             base = cases(baseline)
             bad = [name(k) for k, v in base.items() if v[0] == "fail"]
             results.append(("clean tree", not bad, "passes" if not bad else
                             "fails: " + ", ".join(bad)))
         want = expectations(patch)
-        failing = [name(k) for k, _ in (rows or {}).get("newly failing", [])]
+        failing = [name(k) for r in REGRESSIONS for k, _ in (rows or {}).get(r, [])]
         missed = [w.pattern for w in want if not any(w.fullmatch(f) for f in failing)]
-        caught = verdict == "regression" and not missed
+        caught = verdict.startswith("regression") and not missed
         shown = ", ".join(failing[:6]) + (" and %d more" % (len(failing) - 6)
                                           if len(failing) > 6 else "")
         why = "%s; %d newly failing: %s" % (verdict, len(failing), shown or "none")
@@ -434,7 +570,27 @@ def regressions(ksrc, directory, outdir, only=None):
     return ok == len(results)
 
 
+def compare_results(base_dir, run_dirs, outdir):
+    """The report for results that already exist (make check-runner uses
+    it on real runs): the baseline's directory, then the patched runs'."""
+    base = cases(base_dir)
+    runs = [cases(r) for r in run_dirs]
+    rows, still = compare(base, runs)
+    base_failures = [(k, v[1]) for k, v in sorted(base.items()) if v[0] == "fail"]
+    verdict = "regression" if any(rows[k] for k in REGRESSIONS) else "pass"
+    if base_failures:
+        verdict += " (baseline broken: %d failing)" % len(base_failures)
+    write_reports(outdir, "results compared", verdict, "", rows, still,
+                  [("baseline", base_dir)] + [("patched", r) for r in run_dirs], (),
+                  base_failures)
+    return verdict
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--patched-phase":
+        sys.exit(patched_phase_inner(sys.argv[2]))
+    # SIGTERM unwinds (the patched phase is stopped, its overlay removed)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--ksrc", help="kernel tree (default: the one of make setup)")
     ap.add_argument("--patches", help="the series to gate")
@@ -443,29 +599,30 @@ def main():
     ap.add_argument("--report", help="report directory (default: under the cache)")
     ap.add_argument("--bench", action="store_true",
                     help="also run the benchmark on both kernels and report the ratios")
+    ap.add_argument("--compare", nargs="+", metavar="RESULTS",
+                    help="judge existing make check results: the baseline's, then the patched runs'")
     args = ap.parse_args()
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    outdir = args.report or os.path.join(CACHE, "gate", "reports", stamp)
+    os.makedirs(outdir, exist_ok=True)
+    if args.compare:
+        if len(args.compare) < 2:
+            ap.error("--compare needs the baseline's results and at least one patched run's")
+        verdict = compare_results(args.compare[0], args.compare[1:], outdir)
+        print(open(os.path.join(outdir, "gate.md")).read())
+        sys.exit(0 if verdict.startswith("pass") else 1)
     if not args.ksrc:
         args.ksrc = state_get("KSRC")
         if not args.ksrc:
             ap.error("no kernel tree: pass KSRC=<tree> or run make setup first")
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    outdir = args.report or os.path.join(CACHE, "gate", "reports", stamp)
-    os.makedirs(outdir, exist_ok=True)
     if not args.patches and not args.regressions:
         ap.error("--patches or --regressions is required")
-    try:
-        if args.regressions:
-            ok = regressions(args.ksrc, args.regressions, outdir, args.only)
-        else:
-            verdict, _, _ = gate(args.ksrc, args.patches, outdir, with_bench=args.bench)
-            print(open(os.path.join(outdir, "gate.md")).read())
-            ok = verdict == "pass"
-    finally:
-        wt = WorkTree(args.ksrc, outdir)
-        if not wt.git:
-            # The tree is back to the baseline: so must the kernel be
-            log("rebuilding the baseline kernel in %s" % wt.build)
-            build(wt, os.path.join(outdir, "rebuild.log"))
+    if args.regressions:
+        ok = regressions(args.ksrc, args.regressions, outdir, args.only)
+    else:
+        verdict, _, _ = gate(args.ksrc, args.patches, outdir, with_bench=args.bench)
+        print(open(os.path.join(outdir, "gate.md")).read())
+        ok = verdict.startswith("pass")
     sys.exit(0 if ok else 1)
 
 

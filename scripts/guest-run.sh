@@ -61,13 +61,39 @@ fi
 # kernel has to say.
 echo 8 >/proc/sys/kernel/printk 2>/dev/null
 
+# What the booted kernel is: its configuration (CONFIG_IKCONFIG_PROC), so
+# the host can tell a kernel that cannot run a case from one that should.
+if [ -r /proc/config.gz ]; then
+	zcat /proc/config.gz >"$out/config" 2>/dev/null && emit config
+fi
+
+# The detectors must be alive for a clean report to mean anything: record
+# lockdep's debug_locks now and at the end, and whether KASAN came up.
+detectors() {
+	{
+		dl=$(sed -n 's/^ *debug_locks: *\([0-9]*\)$/\1/p' /proc/lockdep_stats 2>/dev/null)
+		echo "debug_locks ${dl:-absent}"
+		if dmesg 2>/dev/null | grep -q 'KernelAddressSanitizer initialized'; then
+			echo "kasan initialized"
+		else
+			echo "kasan absent"
+		fi
+	} >"$out/$1"
+	emit "$1"
+}
+detectors detectors.start
+
+# kmemleak: "clear" succeeds even when kmemleak is off (it frees its data
+# then), so ask it something only a live kmemleak accepts: "scan=off"
+# (automatic scanning is off in the test kernel anyway) fails with EPERM
+# once kmemleak has disabled itself.
 kmemleak=/sys/kernel/debug/kmemleak
-if [ -w "$kmemleak" ] && echo clear >"$kmemleak" 2>/dev/null; then
-	put kmemleak.state "enabled"
-elif [ -e "$kmemleak" ]; then
-	put kmemleak.state "disabled at run time: $(head -n 3 "$kmemleak" 2>&1)"
-else
+if [ ! -e "$kmemleak" ]; then
 	put kmemleak.state "unavailable (no CONFIG_DEBUG_KMEMLEAK or no debugfs)"
+elif echo scan=off >"$kmemleak" 2>/dev/null && echo clear >"$kmemleak" 2>/dev/null; then
+	put kmemleak.state "enabled"
+else
+	put kmemleak.state "disabled at run time: the kernel refuses 'scan=off' (kmemleak=off on the command line, or it turned itself off)"
 fi
 
 # Module load: "<name> <rc> <what insmod said>" per module.
@@ -90,28 +116,52 @@ while read -r ko params; do
 done <"$payload/modules.list"
 emit module_load
 
+# The processes of one program: everything it started carries SVA_RUN in
+# its environment, whatever process group or session it moved to (the
+# harness puts each test in a process group of its own).
+run_pids() {
+	for d in /proc/[0-9]*; do
+		[ "${d#/proc/}" != "$$" ] || continue
+		if tr '\0' '\n' <"$d/environ" 2>/dev/null | grep -qx "SVA_RUN=$1"; then
+			echo "${d#/proc/}"
+		fi
+	done
+}
+
+# kill_run <token> <signal>: signal every process of a program.
+kill_run() {
+	for p in $(run_pids "$1"); do
+		kill "-$2" "$p" 2>/dev/null
+	done
+}
+
 # The tests, each with a watchdog. Exit code and timeout are recorded per
 # program: "<rc> <seconds>" in tests/<prog>.rc, "timeout" in .timeout.
 limit=$(cat "$payload/timeout" 2>/dev/null || echo 45)
+nrun=0
 while read -r prog; do
 	[ -n "$prog" ] || continue
 	limit_p=$(sed -n "s/^$prog \([0-9][0-9]*\)$/\1/p" "$payload/timeouts" 2>/dev/null)
 	limit_p=${limit_p:-$limit}
 	status "running $prog (limit ${limit_p}s)"
 	res=$out/tests/$prog
+	nrun=$((nrun + 1))
+	token="$nrun.$prog"
 	start=$(date +%s)
 	# One stream, as kselftest's runner does: the harness reports a failed
 	# assertion on stderr right before the "not ok" line on stdout.
 	: >"$res.err"
-	(cd "$payload/tests" && exec "./$prog") >"$res.tap" 2>&1 </dev/null &
+	(cd "$payload/tests" && export SVA_RUN="$token" && exec "./$prog") >"$res.tap" 2>&1 </dev/null &
 	pid=$!
 	(
 		sleep "$limit_p"
 		echo "timeout after $limit_p s" >"$res.timeout"
 		emit "tests/$prog.timeout"
 		kill -TERM "$pid" 2>/dev/null
+		kill_run "$token" TERM
 		sleep 2
 		kill -KILL "$pid" 2>/dev/null
+		kill_run "$token" KILL
 		# A task stuck in the kernel ignores SIGKILL and the wait below
 		# would never return: give the host what there is and stop.
 		sleep 10
@@ -134,6 +184,32 @@ while read -r prog; do
 	kill "$watchdog" 2>/dev/null
 	wait "$watchdog" 2>/dev/null
 	echo "$rc $(($(date +%s) - start))" >"$res.rc"
+	# Whatever the program left running would hold the device and fail the
+	# programs after it: name it, kill it, and wait (bounded) until it is
+	# gone. The verdict fails the program for it.
+	left=$(run_pids "$token")
+	if [ -n "$left" ]; then
+		for p in $left; do
+			echo "$p $(cat "/proc/$p/comm" 2>/dev/null) $(cut -d' ' -f3 "/proc/$p/stat" 2>/dev/null)"
+		done >"$res.leftover"
+		emit "tests/$prog.leftover"
+		kill_run "$token" KILL
+		n=0
+		while [ -n "$(run_pids "$token")" ] && [ "$n" -lt 20 ]; do
+			sleep 1
+			n=$((n + 1))
+		done
+		if [ -n "$(run_pids "$token")" ]; then
+			echo "$prog left processes that SIGKILL did not end" >"$out/stuck"
+			for p in $(run_pids "$token"); do
+				cat "/proc/$p/stack" 2>/dev/null
+			done >>"$out/stuck"
+			dmesg -s 4194304 >"$out/dmesg" 2>/dev/null || dmesg >"$out/dmesg"
+			emit stuck
+			emit dmesg
+			busybox reboot -f 2>/dev/null || reboot -f
+		fi
+	fi
 	emit "tests/$prog.tap"
 	emit "tests/$prog.err"
 	emit "tests/$prog.rc"
@@ -159,19 +235,27 @@ emit module_unload
 # register or on a stack can hide a leak for one scan: scan, wait, scan.
 # Everything allocated before the first scan started must be over 5 s old
 # when the second starts; a slow first scan (TCG) already covers most of it.
+# Each scan's outcome is recorded: a scan that fails (kmemleak disabled
+# itself meanwhile) makes an empty report worthless.
 if [ "$(cat "$out/kmemleak.state")" = enabled ]; then
 	status "kmemleak scan"
 	t0=$(date +%s)
-	echo scan >"$kmemleak"
+	: >"$out/kmemleak.scans"
+	if echo scan >"$kmemleak" 2>/dev/null; then r=0; else r=1; fi
+	echo "scan1 $r" >>"$out/kmemleak.scans"
 	wait_s=$((t0 + 6 - $(date +%s)))
 	[ "$wait_s" -ge 1 ] || wait_s=1
 	sleep "$wait_s"
 	status "kmemleak scan again"
-	echo scan >"$kmemleak"
+	if echo scan >"$kmemleak" 2>/dev/null; then r=0; else r=1; fi
+	echo "scan2 $r" >>"$out/kmemleak.scans"
 	cat "$kmemleak" >"$out/kmemleak" 2>&1
+	echo "report $?" >>"$out/kmemleak.scans"
+	emit kmemleak.scans
 	emit kmemleak
 fi
 
+detectors detectors.end
 dmesg -s 4194304 >"$out/dmesg" 2>/dev/null || dmesg >"$out/dmesg"
 emit dmesg
 status "complete"

@@ -10,8 +10,22 @@ directory, prints the combined KTAP and ends with one line
 failed.
 
 Counting is per test case: each `ok`/`not ok` line of a kselftest_harness
-program, plus the runner's own checks module_load, module_unload,
-kernel_splats, kmemleak and guest_complete.
+program, plus the runner's own checks kernel_config, module_load,
+module_unload, kernel_splats (one case per distinct splat), kmemleak (one
+case per distinct leak) and guest_complete.
+
+A clean report must not be a blind one. The verdict also fails when:
+- a case skips on a kernel that should run it: one whose configuration has
+  CONFIG_IOMMU_SVA and that matches no entry of scripts/sva-bans (a skip is
+  excused only when the kernel declares it cannot run the case: a known
+  ban, or a CONFIG_ symbol named in the skip's reason that the kernel lacks);
+- the kernel is this project's own build (--own-build) and lost a symbol
+  that the --required fragment asks for;
+- a detector was dead: kmemleak refused a scan or disabled itself, lockdep
+  turned itself off (debug_locks 0 at the end), or KASAN is configured but
+  never initialized;
+- a program's TAP is not sound (no output, no plan, 1..0 without a skip,
+  more cases than planned, wrong numbering) or it left processes behind.
 """
 import argparse
 import os
@@ -54,19 +68,43 @@ SPLAT_PATTERNS = [
     r"refcount_t: ",
     r"Bad page state",
     r"page allocation failure",
+    # Lockdep turns itself off after these; later locking bugs go unseen.
+    r"INFO: trying to register non-static key",
+    r"turning off the locking correctness validator",
+    r"DEBUG_LOCKS_WARN_ON",
+    # kmemleak disabled itself: later leaks go unseen.
+    r"Kernel memory leak detector disabled",
+    r"kmemleak: .*(disabled|[Cc]annot allocate)",
 ]
 SPLAT_RE = re.compile("|".join("(?:%s)" % p for p in SPLAT_PATTERNS))
 PREFIX_RE = re.compile(r"^(<\d+>)?(\[\s*\d+\.\d+\])?\s*(\[\s*[CT]\d+\])?\s?")
 SPLAT_CONTEXT = 12
+SPLAT_MAX = 120
+# Where a report ends.
+SPLAT_END_RE = re.compile(r"---\[ end trace|^={20,}$")
+# Frames that say how a report was printed, not where the bug is.
+NOISE_FRAME_RE = re.compile(
+    r"^(dump_stack|show_stack|__warn|warn_slowpath|report_bug|handle_bug|exc_invalid_op|"
+    r"asm_exc_|print_report|print_address_description|kasan_|__kasan_|__asan_|"
+    r"check_memory_region|kasan_check_range|ubsan_|__ubsan_|lockdep_|__lock_acquire|"
+    r"lock_acquire|print_circular_bug|check_noncircular|check_prev_add|validate_chain|"
+    r"debug_check_no_locks|panic|nmi_|rcu_dump|__might_resched|__might_sleep|"
+    r"refcount_warn_saturate|__list_(add|del)_valid|kmemleak_alloc|__kmalloc|kmalloc_|"
+    r"__kmem_cache|kmem_cache_alloc|slab_post_alloc_hook|__slab_alloc|___slab_alloc|"
+    r"alloc_pages|__alloc_pages|__alloc_frozen_pages|kvmalloc|__kvmalloc|krealloc|"
+    r"trace_|kmalloc_trace)")
+FRAME_RE = re.compile(r"^\s*(\?\s+)?([A-Za-z_.$][\w.$]*)\+0x[0-9a-f]+/0x[0-9a-f]+(\s+\[\w+\])?")
 
 TAP_RE = re.compile(r"^(not ok|ok)\b\s*(\d+)?\s*(?:-\s*)?([^#]*?)\s*(?:#\s*(.*))?$")
+CONFIG_RE = re.compile(r"^(CONFIG_\w+)=(.*)$|^# (CONFIG_\w+) is not set$")
 PLAN_RE = re.compile(r"^1\.\.(\d+)")
 
 
 class Case:
-    def __init__(self, group, name, status, reason="", diag=None):
+    def __init__(self, group, name, status, reason="", diag=None, from_tap=False):
         self.group, self.name, self.status = group, name, status
         self.reason, self.diag = reason, diag or []
+        self.from_tap = from_tap  # a harness case: its TAP says it all
 
 
 def read(path, default=None):
@@ -104,11 +142,15 @@ def demux_stream(stream, outdir):
 
 
 def parse_tap(text):
-    """Top-level cases and plan of one kselftest program's TAP output."""
-    cases, plan, plan_skip = [], None, ""
+    """Top-level cases, plan and soundness problems of one kselftest
+    program's TAP output."""
+    cases, plan, plan_skip, problems, nums = [], None, "", [], []
     for line in text.splitlines():
         m = PLAN_RE.match(line)
-        if m and plan is None:
+        if m:
+            if plan is not None:
+                problems.append("a second plan: %s" % line.strip())
+                continue
             plan = int(m.group(1))
             d = line.split("#", 1)[1].strip() if "#" in line else ""
             if d.upper().startswith("SKIP"):
@@ -118,6 +160,7 @@ def parse_tap(text):
         if not m:
             continue
         ok, num, name, directive = m.groups()
+        nums.append(int(num) if num else None)
         name = name or "test %s" % num
         directive = (directive or "").strip()
         word = directive.split(" ", 1)[0].upper()
@@ -132,7 +175,14 @@ def parse_tap(text):
         if status == SKIP and word in ("SKIP", "TODO"):
             directive = directive[len(word):].strip() or word.lower()
         cases.append((status, name, directive))
-    return cases, plan, plan_skip
+    if cases and plan is None:
+        problems.append("%d case(s) but no plan" % len(cases))
+    if plan is not None and len(cases) > plan:
+        problems.append("%d cases reported, %d planned" % (len(cases), plan))
+    bad = [i + 1 for i, n in enumerate(nums) if n != i + 1]
+    if bad:
+        problems.append("case %d is numbered %s" % (bad[0], nums[bad[0] - 1]))
+    return cases, plan, plan_skip, problems
 
 
 def program_cases(art, prog, status_line):
@@ -140,6 +190,7 @@ def program_cases(art, prog, status_line):
     err = read(os.path.join(art, "tests", prog + ".err"), "")
     rcs = read(os.path.join(art, "tests", prog + ".rc"))
     timeout = read(os.path.join(art, "tests", prog + ".timeout"))
+    leftover = read(os.path.join(art, "tests", prog + ".leftover"))
     out = []
     if rcs is None:
         stuck = read(os.path.join(art, "tests", prog + ".stuck"))
@@ -154,13 +205,20 @@ def program_cases(art, prog, status_line):
         return [Case(prog, prog, FAIL, why, (tap or "").splitlines()[-20:])], tap, err
     fields = rcs.split()
     rc = int(fields[0]) if fields and fields[0].lstrip("-").isdigit() else -1
-    cases, plan, plan_skip = parse_tap(tap or "")
+    cases, plan, plan_skip, problems = parse_tap(tap or "")
     for status, name, directive in cases:
-        out.append(Case(prog, name, status, directive if status != PASS else ""))
+        out.append(Case(prog, name, status, directive if status != PASS else "", from_tap=True))
     failed = any(c.status == FAIL for c in out)
     errtail = (err or tap or "").splitlines()[-20:]
     if timeout:
         out.append(Case(prog, prog, FAIL, "per-program " + timeout.strip(), errtail))
+    elif leftover:
+        procs = ["pid %s" % l for l in leftover.splitlines() if l.strip()]
+        out.append(Case(prog, prog, FAIL, "left %d process(es) running after it exited "
+                        "(killed by the runner): %s" % (len(procs), ", ".join(procs[:4])),
+                        errtail))
+    elif problems:
+        out.append(Case(prog, prog, FAIL, "unsound TAP: " + "; ".join(problems), errtail))
     elif plan is not None and len(cases) < plan:
         out.append(Case(prog, prog, FAIL,
                         "%d of %d planned cases reported (exit code %d)" % (len(cases), plan, rc),
@@ -173,8 +231,16 @@ def program_cases(art, prog, status_line):
             why += " (could not be executed)"
         out.append(Case(prog, prog, FAIL, why, errtail))
     elif not cases:
-        out.append(Case(prog, prog, SKIP if rc == 4 else PASS,
-                        (plan_skip or "exit code 4 (KSFT_SKIP)") if rc == 4 else ""))
+        if rc == 4:
+            out.append(Case(prog, prog, SKIP, plan_skip or "exit code 4 (KSFT_SKIP) without a reason"))
+        elif plan is None:
+            out.append(Case(prog, prog, FAIL, "exit code %d but no TAP output" % rc, errtail))
+        else:
+            out.append(Case(prog, prog, FAIL, "planned no cases (1..0) and did not skip "
+                            "(exit code %d)" % rc, errtail))
+    elif rc == 4 and not any(c.status == SKIP for c in out):
+        out.append(Case(prog, prog, FAIL, "exit code 4 (KSFT_SKIP) although no case skipped",
+                        errtail))
     return out, tap, err
 
 
@@ -215,53 +281,246 @@ def load_allowlist(path):
     return entries
 
 
+def normalize_title(line):
+    """A splat's first line without what changes from run to run."""
+    t = re.sub(r"CPU: \d+ (UID: \d+ )?PID: \d+ ", "", line)
+    t = re.sub(r"\+0x[0-9a-f]+/0x[0-9a-f]+", "", t)
+    t = re.sub(r"(\.[ch]):\d+", r"\1", t)
+    t = re.sub(r"\b0x[0-9a-f]+\b|\b[0-9a-f]{8,}\b", "X", t)
+    t = re.sub(r"\b\d+\b", "N", t)
+    t = re.sub(r"\s+", " ", t).strip()
+    return t[:160]
+
+
+class Splat:
+    """One kernel report: its lines and a fingerprint that is the same for
+    the same bug on another run (title plus the first meaningful frames, as
+    kernel CI systems do)."""
+
+    def __init__(self, lines):
+        self.lines = lines
+        frames = []
+        for l in lines[1:]:
+            m = FRAME_RE.match(l)
+            if not m or m.group(1):
+                continue  # not a frame, or an unreliable "? " one
+            fn = m.group(2)
+            if NOISE_FRAME_RE.match(fn) or fn in frames:
+                continue
+            frames.append(fn)
+            if len(frames) == 3:
+                break
+        self.title = normalize_title(lines[0])
+        self.frames = frames
+        self.fingerprint = self.title + (" [" + " < ".join(frames) + "]" if frames else "")
+        self.count = 1
+        self.sources = []
+
+
 def find_splats(text):
+    """The reports in a log, each from its title to its end marker, the next
+    title, or SPLAT_MAX lines."""
     lines = [PREFIX_RE.sub("", l.rstrip("\r")) for l in text.splitlines()]
-    hits, until = [], -1  # one hit per matching line
-    for i, line in enumerate(lines):
-        if i <= until or not SPLAT_RE.search(line):
+    out, i = [], 0
+    while i < len(lines):
+        if not SPLAT_RE.search(lines[i]):
+            i += 1
             continue
-        # Keep a "cut here" or "=====" banner's report together.
-        hits.append(lines[i:i + SPLAT_CONTEXT])
-        until = i
-    return hits
+        j = i + 1
+        while j < len(lines) and j - i < SPLAT_MAX:
+            if SPLAT_END_RE.search(lines[j]) and j - i > 1:
+                j += 1
+                break
+            if SPLAT_RE.search(lines[j]) and not lines[j].startswith(("RIP:", " ")):
+                break
+            j += 1
+        out.append(Splat(lines[i:j]))
+        i = j
+    return out
 
 
-def splat_check(art, console, allow):
-    text = read(os.path.join(art, "dmesg"))
-    source = "dmesg"
-    if text is None:
-        text, source = console or "", "console (no dmesg: the guest did not finish)"
-    allowed, hits = [], []
-    for hit in find_splats(text):
-        reason = next((r for p, r in allow if any(p.search(l) for l in hit)), None)
-        (allowed if reason else hits).append((hit, reason))
-    diag = ["splats found in %s: %d (%d allowlisted)" % (source, len(hits), len(allowed))]
-    for hit, _ in hits:
-        diag += ["--- " + hit[0]] + ["    " + l for l in hit[1:]]
-    for hit, reason in allowed:
-        diag.append("allowlisted (%s): %s" % (reason, hit[0]))
-    if hits:
-        return Case("runner", "kernel_splats", FAIL, "%d kernel splat(s): %s" % (len(hits), hits[0][0][0]), diag)
-    return Case("runner", "kernel_splats", PASS, "", diag[1:])
+def splat_cases(art, console, allow, detectors, config):
+    """One failed case per distinct splat in dmesg and the console, and one
+    for each dead detector; one passing case when there is none of either."""
+    found = {}
+    sources = [("dmesg", read(os.path.join(art, "dmesg"))), ("console", console or None)]
+    for source, text in sources:
+        for sp in find_splats(text or ""):
+            have = found.get(sp.fingerprint)
+            if have is None:
+                sp.sources.append(source)
+                found[sp.fingerprint] = sp
+            elif source not in have.sources:
+                have.sources.append(source)  # the same report, seen twice
+            else:
+                have.count += 1
+    allowed, cases = [], []
+    for fp, sp in found.items():
+        reason = next((r for p, r in allow if any(p.search(l) for l in sp.lines[:SPLAT_CONTEXT])), None)
+        if reason:
+            allowed.append("allowlisted (%s): %s" % (reason, fp))
+            continue
+        why = "kernel splat%s: %s" % (" (%d times)" % sp.count if sp.count > 1 else "",
+                                       sp.lines[0])
+        cases.append(Case("kernel_splats", fp, FAIL, why,
+                          ["in " + " and ".join(sp.sources)] +
+                          ["    " + l for l in sp.lines[:40]]))
+    cases += detector_cases(detectors, config, art, console)
+    if not cases:
+        return [Case("runner", "kernel_splats", PASS, "", allowed)]
+    return cases
 
 
-def kmemleak_check(art):
+def detector_cases(detectors, config, art, console):
+    """Lockdep and KASAN must have been alive for a clean splat scan to mean
+    anything."""
+    out = []
+    start, end = detectors.get("start", {}), detectors.get("end", {})
+    if start.get("debug_locks") == "1" and end.get("debug_locks") == "0":
+        out.append(Case("kernel_splats", "lockdep turned off", FAIL,
+                        "lockdep turned itself off during the run (debug_locks 1 -> 0): "
+                        "locking bugs after that point went unseen"))
+    elif start.get("debug_locks") == "0":
+        out.append(Case("kernel_splats", "lockdep off", FAIL,
+                        "lockdep was already off when the tests started (debug_locks 0)"))
+    elif config.get("CONFIG_PROVE_LOCKING") == "y" and start and \
+            start.get("debug_locks") in (None, "absent"):
+        out.append(Case("kernel_splats", "lockdep absent", FAIL,
+                        "CONFIG_PROVE_LOCKING=y but /proc/lockdep_stats has no debug_locks"))
+    if config.get("CONFIG_KASAN") == "y":
+        text = (read(os.path.join(art, "dmesg")) or "") + (console or "")
+        if "KernelAddressSanitizer initialized" not in text and \
+                start.get("kasan") != "initialized":
+            out.append(Case("kernel_splats", "KASAN not initialized", FAIL,
+                            "CONFIG_KASAN=y but the kernel never said "
+                            "'KernelAddressSanitizer initialized'"))
+    return out
+
+
+def leak_cases(report):
+    """One failed case per distinct leak: its size and first frames."""
+    found, cur = {}, None
+    blocks = []
+    for line in (report or "").splitlines():
+        if "unreferenced object" in line:
+            cur = [line]
+            blocks.append(cur)
+        elif cur is not None:
+            cur.append(line)
+    for b in blocks:
+        size = re.search(r"\(size (\d+)\)", b[0])
+        frames = []
+        for l in b[1:]:
+            m = re.match(r"\s*(?:\[<[0-9a-f]+>\]\s*)?([A-Za-z_.$][\w.$]*)\+0x", l)
+            if m and not NOISE_FRAME_RE.match(m.group(1)) and m.group(1) not in frames:
+                frames.append(m.group(1))
+            if len(frames) == 3:
+                break
+        fp = "size %s [%s]" % (size.group(1) if size else "?", " < ".join(frames))
+        if fp in found:
+            found[fp][1] += 1
+        else:
+            found[fp] = [b, 1]
+    return [Case("kmemleak", fp, FAIL, "unreferenced object%s: %s" %
+                 (" (%d times)" % n if n > 1 else "", b[0].strip()), b[:25])
+            for fp, (b, n) in found.items()]
+
+
+def kmemleak_cases(art, console, config, strict):
+    """kmemleak must have scanned, twice, without disabling itself; then one
+    case per distinct leak."""
     state = (read(os.path.join(art, "kmemleak.state")) or "").strip()
     if not state:
-        return Case("runner", "kmemleak", FAIL, "not reached: the guest stopped before the kmemleak scan")
+        return [Case("runner", "kmemleak", FAIL, "not reached: the guest stopped before the kmemleak scan")]
     if state.startswith("unavailable"):
-        return Case("runner", "kmemleak", SKIP, "kmemleak " + state)
+        if config.get("CONFIG_DEBUG_KMEMLEAK") == "y":
+            return [Case("runner", "kmemleak", FAIL, "CONFIG_DEBUG_KMEMLEAK=y but " + state)]
+        if strict:
+            return [Case("runner", "kmemleak", FAIL, "kmemleak " + state +
+                         ": this project's own kernel must have it")]
+        return [Case("runner", "kmemleak", SKIP, "kmemleak " + state +
+                     " (the kernel lacks CONFIG_DEBUG_KMEMLEAK)")]
     if state != "enabled":
-        return Case("runner", "kmemleak", FAIL, "kmemleak " + state)
+        return [Case("runner", "kmemleak", FAIL, "kmemleak " + state)]
+    scans = read(os.path.join(art, "kmemleak.scans"))
     report = read(os.path.join(art, "kmemleak"))
-    if report is None:
-        return Case("runner", "kmemleak", FAIL, "not reached: the guest stopped before the kmemleak scan")
-    leaks = report.count("unreferenced object")
-    if leaks:
-        return Case("runner", "kmemleak", FAIL, "%d unreferenced object(s)" % leaks,
-                    report.splitlines()[:30])
-    return Case("runner", "kmemleak", PASS)
+    if scans is None or report is None:
+        return [Case("runner", "kmemleak", FAIL, "not reached: the guest stopped before the kmemleak scan")]
+    bad = [l for l in scans.splitlines() if l.split()[1:] != ["0"]]
+    if bad:
+        return [Case("runner", "kmemleak", FAIL, "kmemleak did not scan (%s): it is disabled, "
+                     "so an empty report proves nothing" % ", ".join(bad))]
+    text = (read(os.path.join(art, "dmesg")) or "") + (console or "")
+    if "Kernel memory leak detector disabled" in text:
+        return [Case("runner", "kmemleak", FAIL, "kmemleak disabled itself during the run "
+                     "('Kernel memory leak detector disabled')")]
+    return leak_cases(report) or [Case("runner", "kmemleak", PASS)]
+
+
+def parse_config(text):
+    """{CONFIG_X: value} of a .config; "n" for "is not set"."""
+    cfg = {}
+    for line in (text or "").splitlines():
+        m = CONFIG_RE.match(line.strip())
+        if m and m.group(1):
+            cfg[m.group(1)] = m.group(2)
+        elif m:
+            cfg[m.group(3)] = "n"
+    return cfg
+
+
+def config_problems(cfg, required):
+    """What the kernel lacks of the fragments it was built from."""
+    out = []
+    for sym, want in parse_config("\n".join(required)).items():
+        got = cfg.get(sym, "n")
+        if (want == "n" and got not in ("n", "")) or (want != "n" and got != want):
+            out.append("%s: wanted %s, got %s" % (sym, want if want != "n" else "not set",
+                                                  got if got != "n" else "not set"))
+    return out
+
+
+def sva_expected(cfg, uname, bans):
+    """(should SVA cases run here, why)"""
+    for pat, reason in bans:
+        if pat.search(uname):
+            return False, "this kernel disables SVA: " + reason
+    if cfg and cfg.get("CONFIG_IOMMU_SVA") != "y":
+        return False, "this kernel lacks CONFIG_IOMMU_SVA"
+    return True, ("CONFIG_IOMMU_SVA=y" if cfg else "configuration unknown") + \
+        " and no known SVA ban: every case must run"
+
+
+def config_case(cfg, source, required, strict, expect, why):
+    if strict:
+        if not cfg:
+            return Case("runner", "kernel_config", FAIL,
+                        "the configuration of this project's own kernel is unknown "
+                        "(no /proc/config.gz and no --config)")
+        lost = config_problems(cfg, required)
+        if lost:
+            return Case("runner", "kernel_config", FAIL, "lost %s (config from %s)" %
+                        (lost[0].split(":")[0] if len(lost) == 1 else
+                         ", ".join(l.split(":")[0] for l in lost), source), lost)
+    if not expect:
+        return Case("runner", "kernel_config", SKIP, why)
+    return Case("runner", "kernel_config", PASS, "", ["config from %s; %s" % (source or "nowhere", why)])
+
+
+def judge_skips(cases, expect, why, cfg, strict):
+    """A skip on a kernel that should run the case is a failure."""
+    for c in cases:
+        if c.status != SKIP or c.group == "runner":
+            continue
+        if not expect:
+            continue
+        named = [sym for sym in re.findall(r"CONFIG_\w+", c.reason) if cfg.get(sym) in (None, "n")]
+        if named and cfg and not strict:
+            c.reason += " (excused: the kernel lacks %s)" % ", ".join(named)
+            continue
+        c.status = FAIL
+        c.reason = "skipped on a kernel that should run it (%s): %s" % (why, c.reason)
+        c.from_tap = False
 
 
 def complete_check(art, console, how, status_line):
@@ -296,6 +555,12 @@ def main():
     ap.add_argument("--allowlist")
     ap.add_argument("--results", required=True)
     ap.add_argument("--label", default="sva")
+    ap.add_argument("--bans", help="known kernels that disable SVA: <regex on uname -a> # <reason>")
+    ap.add_argument("--config", help="the kernel's .config, when the guest has no /proc/config.gz")
+    ap.add_argument("--required", action="append",
+                    help="a config fragment the kernel must honour (with --own-build)")
+    ap.add_argument("--own-build", action="store_true",
+                    help="the kernel is this project's build: enforce --required and the detectors")
     a = ap.parse_args()
 
     art = a.artifacts
@@ -307,19 +572,43 @@ def main():
     progs = [l.strip() for l in read(a.tests_list, "").splitlines() if l.strip()]
     mods = [l.split()[0][:-3] for l in read(a.modules_list, "").splitlines() if l.strip()]
     allow = load_allowlist(a.allowlist)
+    bans = load_allowlist(a.bans)
+    uname = (read(os.path.join(art, "uname")) or "").strip()
+
+    # The booted kernel's own configuration first; the build directory's
+    # only when the kernel does not carry one.
+    source, cfgtext = "/proc/config.gz", read(os.path.join(art, "config"))
+    if not cfgtext and a.config:
+        source, cfgtext = a.config + " (not from the booted kernel)", read(a.config)
+    cfg = parse_config(cfgtext)
+    if not cfg:
+        source = None
+    required = []
+    for f in a.required or []:
+        required += [l for l in read(f, "").splitlines() if CONFIG_RE.match(l.strip())]
+    expect, why = sva_expected(cfg, uname, bans)
+    detectors = {}
+    for when in ("start", "end"):
+        d = {}
+        for line in (read(os.path.join(art, "detectors." + when)) or "").splitlines():
+            k, _, v = line.partition(" ")
+            d[k] = v.strip()
+        detectors[when] = d
 
     blocks = []  # (top-level name, cases, raw tap, stderr)
+    blocks.append(("kernel_config", [config_case(cfg, source, required, a.own_build, expect, why)],
+                   None, None))
     blocks.append(("module_load", [module_check(art, "module_load", mods)], None, None))
     if not progs:
         blocks.append(("selftests", [Case("selftests", "selftests", FAIL, "no test program to run")], None, None))
     for prog in progs:
         cases, tap, err = program_cases(art, prog, status_line)
+        judge_skips(cases, expect, why, cfg, a.own_build)
         blocks.append((prog, cases, tap, err))
-    for case in (module_check(art, "module_unload", mods),
-                 splat_check(art, console, allow),
-                 kmemleak_check(art),
-                 complete_check(art, console, a.vm_end, status_line)):
-        blocks.append((case.name, [case], None, None))
+    blocks.append(("module_unload", [module_check(art, "module_unload", mods)], None, None))
+    blocks.append(("kernel_splats", splat_cases(art, console, allow, detectors, cfg), None, None))
+    blocks.append(("kmemleak", kmemleak_cases(art, console, cfg, a.own_build), None, None))
+    blocks.append(("guest_complete", [complete_check(art, console, a.vm_end, status_line)], None, None))
 
     ktap = ["KTAP version 1", "1..%d" % len(blocks)]
     for num, (name, cases, tap, err) in enumerate(blocks, 1):
@@ -329,7 +618,7 @@ def main():
             for line in (err or "").splitlines():
                 ktap.append("    # stderr: " + line)
         for c in cases:
-            if c.group != "runner" and c.name != name:
+            if c.from_tap:
                 continue  # a harness case: its TAP above says it all
             if c.status != PASS and c.reason:
                 ktap.append("# %s: %s" % (c.name, c.reason))
