@@ -35,7 +35,7 @@ help:
 	@echo '  KERNEL=file    image to boot (default: $$(KDIR)/arch/x86/boot/bzImage)'
 	@echo '  BOOT=mode      auto (vng with KVM, initramfs without), vng or initramfs'
 	@echo '  ACCEL=accel    auto, kvm or tcg'
-	@echo '  PROBE=what     inject a probe into check: fail, warn, leak, panic, stall or hang'
+	@echo '  PROBE="a b"    inject probes into check: fail hang tap orphan warn warn2 leak lockdep-off kmemleak-off panic stall'
 	@echo '  TIMEOUT=s      host-side limit for the whole guest run (default: derived)'
 	@echo '  STALL=s        stop the guest after s seconds without progress (default: program timeout + 60)'
 	@echo '  ALLOWLIST=file kernel splats to tolerate (default: scripts/splat-allowlist)'

@@ -8,7 +8,7 @@
 #
 # Settings come from the environment (the Makefile passes its variables):
 #   KSRC KDIR KERNEL BOOT(auto|vng|initramfs) ACCEL(auto|kvm|tcg)
-#   MODULE_DIR SELFTESTS_DIR PROBE(fail|warn|leak|panic|stall|hang) TIMEOUT
+#   MODULE_DIR SELFTESTS_DIR PROBE (a list, see runner-tests/run.sh) TIMEOUT
 #   STALL (seconds without guest progress before the host stops it)
 #   ALLOWLIST MODULE_PARAMS V
 set -uo pipefail
@@ -60,9 +60,10 @@ fi
 case $BOOT in vng | initramfs) ;; *) die "BOOT must be auto, vng or initramfs" ;; esac
 
 stamp=$(date +%Y%m%d-%H%M%S)
-run=$cache/results/$stamp-$release-$BOOT${PROBE:+-probe-$PROBE}
+probes=${PROBE// /+}
+run=$cache/results/$stamp-$release-$BOOT${probes:+-probe-$probes}
 n=1
-while [ -e "$run" ]; do run=$cache/results/$stamp-$release-$BOOT${PROBE:+-probe-$PROBE}.$((n++)); done
+while [ -e "$run" ]; do run=$cache/results/$stamp-$release-$BOOT${probes:+-probe-$probes}.$((n++)); done
 payload=$run/payload
 guest=$run/guest
 mkdir -p "$payload/modules" "$payload/tests" "$guest"
@@ -173,29 +174,43 @@ for p in "${progs[@]}"; do
 	echo "$p" >>"$payload/tests.list"
 done
 
-# --- a probe that must make the gate fail ---------------------------------
+# --- probes that must make the gate fail ----------------------------------
+# PROBE is a space-separated list; module probes share one load of
+# sva_probe.ko (mode=a,b), program probes each add programs.
 if [ -n "$PROBE" ]; then
 	pdir=$root/runner-tests/probe
-	case $PROBE in
-	warn | leak | panic | stall)
-		log "probe: module sva_probe mode=$PROBE"
+	modes=()
+	progs_p=()
+	for p in $PROBE; do
+		case $p in
+		warn | warn2 | leak | panic | stall) modes+=("$p") ;;
+		lockdep-off) modes+=(lockdep_off) ;;
+		kmemleak-off) APPEND="${APPEND:-} kmemleak=off" ;;
+		fail | hang | orphan) progs_p+=("probe_$p") ;;
+		tap) progs_p+=(probe_silent probe_empty probe_extra) ;;
+		*) die "unknown probe '$p' (fail, hang, tap, orphan, warn, warn2, leak, lockdep-off, kmemleak-off, panic, stall)" ;;
+		esac
+	done
+	if [ "${#modes[@]}" -gt 0 ]; then
+		mode=$(IFS=,; echo "${modes[*]}")
+		log "probe: module sva_probe mode=$mode"
 		quiet "$run/probe-build.log" make -C "$KDIR" M="$pdir" modules ||
 			build_failed "probe module build failed (log: $run/probe-build.log)"
 		cp "$pdir/sva_probe.ko" "$payload/modules/"
-		echo "sva_probe.ko mode=$PROBE" >>"$payload/modules.list"
-		;;
-	fail | hang)
-		log "probe: test program probe_$PROBE"
+		echo "sva_probe.ko mode=$mode" >>"$payload/modules.list"
+	fi
+	if [ "${#progs_p[@]}" -gt 0 ]; then
+		log "probe: test programs ${progs_p[*]}"
 		mkdir -p "$cache/work/probes"
 		quiet "$run/probe-build.log" make -C "$pdir" -f progs.mk OUTPUT="$cache/work/probes" ||
 			build_failed "probe program build failed (log: $run/probe-build.log)"
-		cp "$cache/work/probes/probe_$PROBE" "$payload/tests/"
-		echo "probe_$PROBE" >>"$payload/tests.list"
+		for p in "${progs_p[@]}"; do
+			cp "$cache/work/probes/$p" "$payload/tests/"
+			echo "$p" >>"$payload/tests.list"
+		done
 		# A hang must trip the per-program watchdog, not the host's limit.
-		[ "$PROBE" = hang ] && echo "probe_hang 10" >>"$payload/timeouts"
-		;;
-	*) die "unknown PROBE=$PROBE (fail, warn, leak, panic, stall or hang)" ;;
-	esac
+		echo "probe_hang 10" >>"$payload/timeouts"
+	fi
 fi
 cp "$root/scripts/guest-run.sh" "$payload/"
 flock -u 9

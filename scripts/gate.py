@@ -599,6 +599,8 @@ def main():
     ap.add_argument("--report", help="report directory (default: under the cache)")
     ap.add_argument("--bench", action="store_true",
                     help="also run the benchmark on both kernels and report the ratios")
+    ap.add_argument("--baseline", metavar="RESULTS",
+                    help="the baseline's make check results, instead of building and testing it")
     ap.add_argument("--compare", nargs="+", metavar="RESULTS",
                     help="judge existing make check results: the baseline's, then the patched runs'")
     args = ap.parse_args()
@@ -620,7 +622,8 @@ def main():
     if args.regressions:
         ok = regressions(args.ksrc, args.regressions, outdir, args.only)
     else:
-        verdict, _, _ = gate(args.ksrc, args.patches, outdir, with_bench=args.bench)
+        verdict, _, _ = gate(args.ksrc, args.patches, outdir, baseline=args.baseline,
+                             with_bench=args.bench and not args.baseline)
         print(open(os.path.join(outdir, "gate.md")).read())
         ok = verdict.startswith("pass")
     sys.exit(0 if ok else 1)
