@@ -23,6 +23,11 @@ if [ -z "$abi" ]; then
 	abi=${abi%-amd64}
 fi
 dest=$cache/distro/$abi-amd64
+# make sparse and make distro-kernel may run at once: one unpacks, the
+# other waits for it.
+mkdir -p "$cache/distro"
+exec 8>"$cache/distro/.lock"
+flock 8
 if [ ! -f "$dest/.complete" ]; then
 	rm -rf "$dest"
 	mkdir -p "$dest/root"
