@@ -120,12 +120,7 @@ emit module_load
 # its environment, whatever process group or session it moved to (the
 # harness puts each test in a process group of its own).
 run_pids() {
-	for d in /proc/[0-9]*; do
-		[ "${d#/proc/}" != "$$" ] || continue
-		if tr '\0' '\n' <"$d/environ" 2>/dev/null | grep -qx "SVA_RUN=$1"; then
-			echo "${d#/proc/}"
-		fi
-	done
+	grep -lszxF "SVA_RUN=$1" /proc/[0-9]*/environ | sed -n 's|^/proc/\([0-9]*\)/environ$|\1|p'
 }
 
 # kill_run <token> <signal>: signal every process of a program.
