@@ -63,7 +63,10 @@ stamp=$(date +%Y%m%d-%H%M%S)
 probes=${PROBE// /+}
 run=$cache/results/$stamp-$release-$BOOT${probes:+-probe-$probes}
 n=1
-while [ -e "$run" ]; do run=$cache/results/$stamp-$release-$BOOT${probes:+-probe-$probes}.$((n++)); done
+# mkdir is the claim: runs started in the same second (a gate's parallel
+# replays) get names of their own.
+mkdir -p "$cache/results"
+until mkdir "$run" 2>/dev/null; do run=$cache/results/$stamp-$release-$BOOT${probes:+-probe-$probes}.$((n++)); done
 payload=$run/payload
 guest=$run/guest
 mkdir -p "$payload/modules" "$payload/tests" "$guest"
