@@ -32,6 +32,7 @@ every rerun passed it. Splats, leaks, panics, hangs, timeouts, the kernel
 configuration and the module's load and unload are never excused.
 """
 import argparse
+import concurrent.futures
 import ctypes
 import datetime
 import json
@@ -472,12 +473,13 @@ def patched_phase_inner(spec_path):
     return done(runs=runs)
 
 
-def gate(ksrc, patches, outdir, baseline=None, with_bench=False, reruns=None):
+def gate(ksrc, patches, outdir, baseline=None, with_bench=False, reruns=None, prepare=True):
     """Returns (verdict, rows, baseline results dir)."""
     os.makedirs(outdir, exist_ok=True)
     logfile = os.path.join(outdir, "gate.log")
     wt = WorkTree(ksrc)
-    wt.prepare()
+    if prepare:
+        wt.prepare()
     files = series_files(patches, ksrc, outdir)
     title = ", ".join(os.path.basename(f) for f in files)
     runs = []
@@ -531,23 +533,34 @@ def expectations(patch):
     return out
 
 
-def regressions(ksrc, directory, outdir, only=None):
+def regressions(ksrc, directory, outdir, only=None, jobs=1):
     """Replay every regression patch; each must make the gate fail on the
-    cases its header names, and the clean tree must pass."""
+    cases its header names, and the clean tree must pass. The baseline
+    runs once; then @jobs replays run at a time, each in its own overlay
+    (a build of one overlaps the guest of another: TCG runs a guest on
+    one core)."""
     patches = sorted(glob.glob(os.path.join(directory, "*.patch")))
     if only:
         patches = [p for p in patches if any(os.path.basename(p).startswith(o) for o in only)]
-    results, baseline = [], None
-    for patch in patches:
+    os.makedirs(outdir, exist_ok=True)
+    wt = WorkTree(ksrc)
+    wt.prepare()
+    logfile = os.path.join(outdir, "baseline.log")
+    log("building the baseline kernel")
+    if not build(wt, logfile):
+        print("regressions: 0 passed, 1 failed, 0 skipped")
+        log("the unpatched tree does not build (%s)" % logfile)
+        return False
+    baseline = check(wt, "baseline", logfile)
+    base = cases(baseline)
+    bad = [name(k) for k, v in base.items() if v[0] == "fail"]
+    results = [("clean tree", not bad, "passes" if not bad else "fails: " + ", ".join(bad))]
+
+    def replay(patch):
         label = os.path.basename(patch)[:-len(".patch")]
         # A replayed bug is expected to fail: no reruns, nothing excused
-        verdict, rows, baseline = gate(ksrc, patch, os.path.join(outdir, label), baseline,
-                                       reruns=0)
-        if baseline is not None and not results:
-            base = cases(baseline)
-            bad = [name(k) for k, v in base.items() if v[0] == "fail"]
-            results.append(("clean tree", not bad, "passes" if not bad else
-                            "fails: " + ", ".join(bad)))
+        verdict, rows, _ = gate(ksrc, patch, os.path.join(outdir, label), baseline,
+                                reruns=0, prepare=False)
         want = expectations(patch)
         failing = [name(k) for r in REGRESSIONS for k, _ in (rows or {}).get(r, [])]
         missed = [w.pattern for w in want if not any(w.fullmatch(f) for f in failing)]
@@ -557,7 +570,10 @@ def regressions(ksrc, directory, outdir, only=None):
         why = "%s; %d newly failing: %s" % (verdict, len(failing), shown or "none")
         if missed:
             why += "; expected but not failing: " + ", ".join(missed)
-        results.append((label, caught, why))
+        return (label, caught, why)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        results += list(pool.map(replay, patches))
     md = ["## SVA regression replay", "", "| regression | caught | gate (full lists in "
           "each regression's gate.md) |", "| --- | --- | --- |"]
     md += ["| %s | %s | %s |" % (label, "yes" if ok else "**NO**", why)
@@ -596,6 +612,8 @@ def main():
     ap.add_argument("--patches", help="the series to gate")
     ap.add_argument("--regressions", help="replay the regression patches of this directory")
     ap.add_argument("--only", nargs="*", help="with --regressions: these patch numbers only")
+    ap.add_argument("--jobs", type=int, default=int(os.environ.get("REGRESSION_JOBS") or 2),
+                    help="with --regressions: replays at a time (default 2)")
     ap.add_argument("--report", help="report directory (default: under the cache)")
     ap.add_argument("--bench", action="store_true",
                     help="also run the benchmark on both kernels and report the ratios")
@@ -620,7 +638,7 @@ def main():
     if not args.patches and not args.regressions:
         ap.error("--patches or --regressions is required")
     if args.regressions:
-        ok = regressions(args.ksrc, args.regressions, outdir, args.only)
+        ok = regressions(args.ksrc, args.regressions, outdir, args.only, args.jobs)
     else:
         verdict, _, _ = gate(args.ksrc, args.patches, outdir, baseline=args.baseline,
                              with_bench=args.bench and not args.baseline)
