@@ -9,9 +9,11 @@ CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/sva-kselftest
 # Passed to the scripts through the environment; unset means "the default".
 export SVA_CACHE := $(CACHE)
 export KSRC KDIR KERNEL BOOT ACCEL PROBE MODULE_DIR SELFTESTS_DIR \
-	MODULE_PARAMS TIMEOUT STALL MEM ALLOWLIST APPEND FLAVOUR JOBS V PROBES DISTRO_VERSION
+	MODULE_PARAMS TIMEOUT STALL MEM ALLOWLIST APPEND FLAVOUR JOBS V PROBES DISTRO_VERSION \
+	FILE FUNC ONLY LIMIT SAMPLE BUDGET RERUNS REGRESSION_JOBS MUTATE_JOBS
 
-.PHONY: help setup check check-runner bench-runner bench distro-kernel lint sparse results gate regressions
+.PHONY: help setup check check-runner bench-runner bench distro-kernel lint sparse results gate regressions \
+	mutate
 
 help:
 	@echo 'SVA kselftests: a mock IOMMU driver + selftests of the SVA core, run in a VM'
@@ -25,6 +27,7 @@ help:
 	@echo '  distro-kernel  fetch a Debian distro kernel + headers into the cache (no dpkg install)'
 	@echo '  gate           PATCHES=series: baseline vs patched kernel, report new failures, splats, leaks'
 	@echo '  regressions    replay regressions/*.patch through the gate; each must be caught (ONLY="0001 0005")'
+	@echo '  mutate         mutation score of the SVA core (FILE= FUNC= ONLY= LIMIT= SAMPLE= BUDGET= MUTATE_JOBS= LIST=1)'
 	@echo '  sparse         build the module with sparse (C=1) against Debian 6.12 headers; fail on any report'
 	@echo '  lint           shellcheck the scripts, byte-compile the verdict'
 	@echo '  results        print the path of the latest results directory'
@@ -70,6 +73,9 @@ distro-kernel:
 
 gate:
 	@scripts/gate.py $(if $(KSRC),--ksrc "$(KSRC)") --patches "$(PATCHES)" $(if $(filter 0,$(BENCH)),,--bench)
+
+mutate:
+	@scripts/mutate.py $(if $(KSRC),--ksrc "$(KSRC)") $(if $(LIST),--list)
 
 regressions:
 	@scripts/gate.py $(if $(KSRC),--ksrc "$(KSRC)") --regressions regressions $(if $(ONLY),--only $(ONLY))
