@@ -473,6 +473,83 @@ def patched_phase_inner(spec_path):
     return done(runs=runs)
 
 
+def hunks(patch_files):
+    """(file, first line, last line) of the original side of every hunk."""
+    out, path = [], None
+    for p in patch_files:
+        with open(p, errors="replace") as f:
+            for line in f:
+                m = re.match(r"^--- a/(\S+)", line)
+                if m:
+                    path = m.group(1)
+                m = re.match(r"^@@ -(\d+)(?:,(\d+))? ", line)
+                if m and path:
+                    first, n = int(m.group(1)), int(m.group(2) or 1)
+                    out.append((path, first, first + max(n, 1) - 1))
+    return out
+
+
+def lcov_lines(info):
+    """{source path suffix: {line: hits}} of an lcov tracefile."""
+    out, cur = {}, None
+    for line in open(info, errors="replace"):
+        if line.startswith("SF:"):
+            cur = out.setdefault(line[3:].strip(), {})
+        elif line.startswith("DA:") and cur is not None:
+            n, hits = line[3:].split(",")[:2]
+            cur[int(n)] = int(hits)
+    return out
+
+
+def mutation_results():
+    """Every cached mutant result that says where it was."""
+    out = []
+    for path in glob.glob(os.path.join(CACHE, "mutate", "*", "*.json")):
+        try:
+            with open(path) as f:
+                r = json.load(f)
+        except (OSError, ValueError):
+            continue
+        if isinstance(r, dict) and "file" in r:
+            out.append(r)
+    return out
+
+
+def hunk_notes(patch_files):
+    """Markdown: how well the suite tests the lines each hunk touches, from
+    the coverage flavour's tracefile (make coverage) and make mutate's
+    results, where they exist."""
+    info = os.path.join(CACHE, "coverage", "latest", "coverage.info")
+    cov = lcov_lines(info) if os.path.exists(info) else None
+    muts = mutation_results()
+    md = ["### How well the suite tests what the series touches", ""]
+    if cov is None and not muts:
+        return md + ["No coverage tracefile (`make coverage`) and no mutation results "
+                     "(`make mutate`) yet.", ""]
+    md += ["| hunk | lines run by the suite | mutants killed | note |", "| --- | --- | --- | --- |"]
+    for path, first, last in hunks(patch_files):
+        covered = "no tracefile"
+        note = ""
+        if cov is not None:
+            src = next((v for k, v in cov.items() if k.endswith("/" + path)), None)
+            if src is None:
+                covered = "not instrumented"
+            else:
+                lines = [n for n in src if first <= n <= last]
+                hit = [n for n in lines if src[n] > 0]
+                covered = "%d of %d" % (len(hit), len(lines))
+                if lines and not hit:
+                    note = "**no test runs these lines**"
+        here = [r for r in muts if r["file"] == path and first <= r["line"] <= last
+                and r["status"] in ("killed", "survived")]
+        killed = sum(r["status"] == "killed" for r in here)
+        score = "%d of %d" % (killed, len(here)) if here else "none known"
+        if here and killed < len(here):
+            note += (" " if note else "") + "%d surviving mutant(s)" % (len(here) - killed)
+        md.append("| %s:%d-%d | %s | %s | %s |" % (path, first, last, covered, score, note))
+    return md + [""]
+
+
 def gate(ksrc, patches, outdir, baseline=None, with_bench=False, reruns=None, prepare=True):
     """Returns (verdict, rows, baseline results dir)."""
     os.makedirs(outdir, exist_ok=True)
@@ -515,6 +592,7 @@ def gate(ksrc, patches, outdir, baseline=None, with_bench=False, reruns=None, pr
     rows, still = compare(base, [cases(r) for r in res["runs"]], reruns)
     if with_bench:
         extra += bench_compare(base_csv, res.get("bench"), outdir)
+    extra += hunk_notes(files)
     verdict = "regression" if any(rows[k] for k in REGRESSIONS) else "pass"
     if base_failures:
         verdict += " (baseline broken: %d failing)" % len(base_failures)

@@ -277,6 +277,8 @@ def main():
         if a.budget and time.time() - t0 > a.budget:
             return m, None
         r = run_one(a.ksrc, m, baseline, os.path.join(outdir, "runs"))
+        # Where it was, for the gate's notes on a series' hunks
+        r.update(file=m.path, line=m.lineno, function=m.func, operator=m.op)
         if r["status"] != "error":
             with open(os.path.join(cache, m.id + ".json"), "w") as f:
                 json.dump(r, f)
@@ -330,8 +332,8 @@ def report(rows, outdir):
             w.writerow([m.id, m.path, m.lineno, m.func, m.op, r["status"], r["seconds"],
                         "; ".join(r["by"])])
     with open(os.path.join(outdir, "mutate.json"), "w") as f:
-        json.dump([dict(id=m.id, file=m.path, line=m.lineno, function=m.func, operator=m.op,
-                        old=m.old, new=m.new, **r) for m, r in rows], f, indent=1)
+        json.dump([dict(r, id=m.id, file=m.path, line=m.lineno, function=m.func, operator=m.op,
+                        old=m.old, new=m.new) for m, r in rows], f, indent=1)
     print("\n".join(md))
     print("mutate: report %s/mutate.md (.csv, .json)" % outdir)
     print("mutate: %d killed, %d survived, %d equivalent, %d no build; score %.1f%%" %
