@@ -20,6 +20,14 @@ log() { echo "build-kernel: $*" >&2; }
 
 mkdir -p "$out"
 out=$(realpath "$out")
+# One build of a build directory at a time: a gate's baseline, make setup
+# and make coverage may all reach for the same one. Opened for writing, so
+# that inside a gate's overlay the lock is the overlay's own copy.
+exec 7>>"$out/.sva-build-lock"
+if ! flock -n 7; then
+	log "waiting for another build of $out to finish"
+	flock 7
+fi
 
 kmake() {
 	make -C "$src" O="$out" -j"$jobs" ${CCACHE:+CC="ccache gcc"} "$@"
