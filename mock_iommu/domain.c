@@ -84,15 +84,22 @@ int mock_fault_arm(struct mock_file *mf,
 	f.error = fi->error;
 
 	if (fi->target_id) {
+		/* Only devices and instances are targets: nothing else is cast */
 		obj = mock_obj_get(mf, fi->target_id, 0);
-		if (!obj || obj->type == MOCK_OBJ_BOND)
+		if (!obj)
 			return -ENOENT;
-		if (obj->type == MOCK_OBJ_DEVICE)
+		switch (obj->type) {
+		case MOCK_OBJ_DEVICE:
 			f.dev_serial = container_of(obj, struct mock_dev,
 						    obj)->serial;
-		else
+			break;
+		case MOCK_OBJ_INSTANCE:
 			f.inst_serial = container_of(obj, struct mock_instance,
 						     obj)->serial;
+			break;
+		default:
+			return -ENOENT;
+		}
 	}
 	if (!f.count)
 		f = (struct mock_fault){};

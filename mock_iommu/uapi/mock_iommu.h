@@ -284,7 +284,8 @@ enum mock_iommu_fault_site {
  * struct mock_iommu_fault_inject - MOCK_IOMMU_OP_FAULT_INJECT
  * @site: &enum mock_iommu_fault_site
  * @target_id: 0 for any device, else a device or instance id of the
- *	calling file; only callbacks for it fail
+ *	calling file; only callbacks for it fail. Any other id, a bond's or
+ *	a uacce device's included, is -ENOENT
  * @count: how many upcoming callbacks fail; 0 disarms the site
  * @error: positive errno they fail with (1..4095)
  *
