@@ -79,7 +79,13 @@ int mock_fault_arm(struct mock_file *mf,
 	if (fi->site < MOCK_IOMMU_FAULT_DOMAIN_ALLOC ||
 	    fi->site > MOCK_IOMMU_FAULT_PAGE_RESPONSE)
 		return -EINVAL;
-	if (fi->error > MAX_ERRNO || (fi->count && !fi->error))
+	/*
+	 * Only errnos a callback may return to the core and the core to user
+	 * space: none of the kernel-internal ones (ERESTARTSYS, EPROBE_DEFER,
+	 * ...), which would restart the ioctl or mean something else to the
+	 * core, and nothing beyond MAX_ERRNO, which is no error pointer.
+	 */
+	if (fi->error > EHWPOISON || (fi->count && !fi->error))
 		return -EINVAL;
 	f.error = fi->error;
 

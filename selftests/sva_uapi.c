@@ -46,6 +46,21 @@ static int raw_cmd(int fd, struct big_cmd *big, __u32 size, __u32 op)
 	return ioctl(fd, MOCK_IOMMU_CMD, &big->cmd) ? -errno : 0;
 }
 
+/*
+ * No injection is armed: a bind in a child reaches the driver without an
+ * injected fault (or the kernel refuses SVA before the driver, and there
+ * is nothing to see).
+ */
+#define test_nothing_armed(fd)						\
+	({								\
+		struct mock_iommu_counters __a, __b;			\
+		int __fd = (fd);					\
+		test_cmd_counters(__fd, 0, &__a);			\
+		mock_probe_sva(__fd, self->dev);			\
+		test_cmd_counters(__fd, 0, &__b);			\
+		ASSERT_EQ(__a.faults_injected, __b.faults_injected);	\
+	})
+
 /* Nothing was created: the next free id is still free */
 #define test_nothing_created(fd, next_id) \
 	ASSERT_EQ(-ENOENT, _test_cmd_destroy(fd, next_id))
@@ -141,10 +156,41 @@ TEST_F(uapi, bad_values)
 						  0, 1, 0));
 	EXPECT_EQ(-EINVAL, _test_cmd_fault_inject(self->fd, MOCK_IOMMU_FAULT_DOMAIN_ALLOC,
 						  0, 1, 4096));
+	test_nothing_armed(self->fd);
 	EXPECT_EQ(-ENOENT, _test_cmd_fault_inject(self->fd, MOCK_IOMMU_FAULT_DOMAIN_ALLOC,
 						  999, 1, EIO));
 	test_cmd_destroy(self->fd, other_dev);
 	test_cmd_destroy(self->fd, other_instance);
+}
+
+/*
+ * Only ordinary errnos can be injected: the kernel-internal ones from
+ * ERESTARTSYS (512) on would restart the ioctl or mean something else to
+ * the core, and values past MAX_ERRNO are no errors at all. Each refusal
+ * leaves nothing armed.
+ */
+TEST_F(uapi, fault_inject_ordinary_errnos_only)
+{
+	static const __u32 bad[] = {
+		EHWPOISON + 1, 511, 512 /* ERESTARTSYS */, 513 /* ERESTARTNOINTR */,
+		516 /* ERESTART_RESTARTBLOCK */, 517 /* EPROBE_DEFER */,
+		524 /* ENOTSUPP */, 4095, 4096, 0x80000000U, ~0U,
+	};
+	__u32 site;
+	unsigned int i;
+
+	for (site = MOCK_IOMMU_FAULT_DOMAIN_ALLOC; site <= MOCK_IOMMU_FAULT_PAGE_RESPONSE;
+	     site++) {
+		for (i = 0; i < ARRAY_SIZE(bad); i++)
+			EXPECT_EQ(-EINVAL, _test_cmd_fault_inject(self->fd, site, self->dev, 1,
+								  bad[i]))
+				TH_LOG("site %u error %u", site, bad[i]);
+		test_nothing_armed(self->fd);
+		/* The edges of the ordinary range are taken, and disarmed */
+		EXPECT_EQ(0, _test_cmd_fault_inject(self->fd, site, self->dev, 1, EPERM));
+		EXPECT_EQ(0, _test_cmd_fault_inject(self->fd, site, self->dev, 1, EHWPOISON));
+		EXPECT_EQ(0, _test_cmd_fault_inject(self->fd, site, self->dev, 0, 0));
+	}
 }
 
 TEST_F(uapi, missing_and_wrong_type_ids)

@@ -287,7 +287,10 @@ enum mock_iommu_fault_site {
  *	calling file; only callbacks for it fail. Any other id, a bond's or
  *	a uacce device's included, is -ENOENT
  * @count: how many upcoming callbacks fail; 0 disarms the site
- * @error: positive errno they fail with (1..4095)
+ * @error: positive errno they fail with, one of the ordinary errnos of
+ *	<asm-generic/errno.h> (1..EHWPOISON); larger values, the kernel's
+ *	internal ones (ERESTARTSYS, EPROBE_DEFER, ...) included, are -EINVAL.
+ *	0 only with @count 0
  *
  * One injection per site is armed at a time; arming replaces the previous
  * one. Closing the file that armed it disarms it.
