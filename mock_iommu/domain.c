@@ -9,6 +9,7 @@
  */
 #include <linux/err.h>
 #include <linux/mmu_context.h>
+#include <linux/platform_device.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 
@@ -52,6 +53,10 @@ void mock_counters_read(struct mock_counters *src,
 		atomic64_read(&src->c[MOCK_CNT_PAGE_RESPONSES_FAILED]);
 	dst->page_responses_stale =
 		atomic64_read(&src->c[MOCK_CNT_PAGE_RESPONSES_STALE]);
+	dst->unexpected_calls =
+		atomic64_read(&src->c[MOCK_CNT_UNEXPECTED_CALLS]);
+	dst->kva_invalidations =
+		atomic64_read(&src->c[MOCK_CNT_KVA_INVALIDATIONS]);
 }
 
 /*
@@ -278,20 +283,63 @@ static int mock_pasid_set(struct mock_dev *mdev, ioasid_t pasid,
 	return 0;
 }
 
-#ifdef HAVE_SET_DEV_PASID_OLD
-static int mock_sva_set_dev_pasid(struct iommu_domain *domain,
-				  struct device *dev, ioasid_t pasid,
-				  struct iommu_domain *old)
-#else
-static int mock_sva_set_dev_pasid(struct iommu_domain *domain,
-				  struct device *dev, ioasid_t pasid)
-#endif
+/*
+ * The core promised a driver never to make certain calls. Hardware would
+ * misbehave or refuse; we count each such call, so that every test can
+ * check that none happened, and refuse it where a driver would.
+ */
+void mock_unexpected(struct mock_dev *mdev, const char *what, ioasid_t pasid)
 {
-	struct mock_domain *md = to_mock_domain(domain);
-	struct mock_dev *mdev = dev_iommu_priv_get(dev);
+	mock_dev_count(mdev, MOCK_CNT_UNEXPECTED_CALLS, 1);
+	dev_notice_ratelimited(&mdev->pdev->dev,
+			       "mock_iommu: unexpected call: %s (PASID %u)\n",
+			       what, pasid);
+}
+
+/* The PASIDs @mdev has table entries for: 0 when it has no PASID support */
+static u32 mock_dev_max_pasids(struct mock_dev *mdev)
+{
+	if (!mdev->pasid_bits)
+		return 0;
+	return min_t(u64, 1ULL << mdev->pasid_bits, mdev->inst->iommu.max_pasids);
+}
+
+/*
+ * Whether the core may call set_dev_pasid() for @pasid of @mdev at all:
+ * it skips devices without PASIDs and checks the PASID against max_pasids.
+ */
+static bool mock_pasid_callable(struct mock_dev *mdev, ioasid_t pasid,
+				const char *what)
+{
+	if (pasid == IOMMU_NO_PASID || pasid >= mock_dev_max_pasids(mdev)) {
+		mock_unexpected(mdev, what, pasid);
+		return false;
+	}
+	return true;
+}
+
+/* The SVA domain @old names, NULL when it is none of ours (or none) */
+static struct mock_domain *mock_sva_domain(struct iommu_domain *old)
+{
+	return old && old->ops == &mock_sva_domain_ops ? to_mock_domain(old) :
+							 NULL;
+}
+
+/*
+ * @old is the domain the core believes is installed at @pasid (NULL for
+ * none): a new attach has none, a rollback names the domain it undoes.
+ */
+static int mock_sva_attach(struct mock_domain *md, struct mock_dev *mdev,
+			   ioasid_t pasid, struct mock_domain *old)
+{
+	struct mock_domain *cur;
 	int rc;
 
 	mock_dev_count(mdev, MOCK_CNT_ATTACH_CALLS, 1);
+	if (!mock_pasid_callable(mdev, pasid, "set_dev_pasid")) {
+		rc = -EINVAL;
+		goto out;
+	}
 	/*
 	 * A domain's page table format belongs to the IOMMU that built it;
 	 * -EINVAL tells the core to try another domain or allocate one. This
@@ -301,15 +349,42 @@ static int mock_sva_set_dev_pasid(struct iommu_domain *domain,
 	 */
 	rc = md->inst != mdev->inst ? -EINVAL :
 	     mock_fault_check(MOCK_IOMMU_FAULT_SET_DEV_PASID, mdev);
-	if (!rc) {
-		mutex_lock(&mock_lock);
+	if (rc)
+		goto out;
+
+	mutex_lock(&mock_lock);
+	cur = xa_load(&mdev->pasids, pasid);
+	if (cur != old) {
+		/* Hardware finds the entry in use: refuse, as intel does */
+		mock_unexpected(mdev, cur ? "set_dev_pasid over an existing entry" :
+				"set_dev_pasid replacing an empty entry", pasid);
+		rc = -EBUSY;
+	} else {
 		rc = mock_pasid_set(mdev, pasid, md);
-		mutex_unlock(&mock_lock);
 	}
+	mutex_unlock(&mock_lock);
+out:
 	if (rc)
 		mock_dev_count(mdev, MOCK_CNT_ATTACH_FAILED, 1);
 	return rc;
 }
+
+#ifdef HAVE_SET_DEV_PASID_OLD
+static int mock_sva_set_dev_pasid(struct iommu_domain *domain,
+				  struct device *dev, ioasid_t pasid,
+				  struct iommu_domain *old)
+{
+	return mock_sva_attach(to_mock_domain(domain), dev_iommu_priv_get(dev),
+			       pasid, mock_sva_domain(old));
+}
+#else
+static int mock_sva_set_dev_pasid(struct iommu_domain *domain,
+				  struct device *dev, ioasid_t pasid)
+{
+	return mock_sva_attach(to_mock_domain(domain), dev_iommu_priv_get(dev),
+			       pasid, NULL);
+}
+#endif
 
 /* Empties the PASID table of a device the core releases. */
 void mock_pasid_release(struct mock_dev *mdev)
@@ -328,13 +403,23 @@ void mock_pasid_release(struct mock_dev *mdev)
  * hardware that stops a PASID, finish the device's transfers and page
  * requests before returning: the core frees the domain after this, and a
  * transfer or a queued page request must not use it (or its mm) then.
+ * @old is the domain the core detaches, which must be the entry.
  */
-static void mock_pasid_detach(struct device *dev, ioasid_t pasid)
+static void mock_pasid_detach(struct device *dev, ioasid_t pasid,
+			      struct iommu_domain *old)
 {
 	struct mock_dev *mdev = dev_iommu_priv_get(dev);
+	struct mock_domain *cur;
 
 	mock_dev_count(mdev, MOCK_CNT_DETACH_CALLS, 1);
+	if (!mock_pasid_callable(mdev, pasid, "PASID detach"))
+		return;
 	mutex_lock(&mock_lock);
+	cur = xa_load(&mdev->pasids, pasid);
+	if (!cur)
+		mock_unexpected(mdev, "PASID detach without an entry", pasid);
+	else if (old && cur != mock_sva_domain(old))
+		mock_unexpected(mdev, "PASID detach of another domain", pasid);
 	WARN_ON(mock_pasid_set(mdev, pasid, NULL));
 	mutex_unlock(&mock_lock);
 	mock_dma_drain(mdev);
@@ -349,7 +434,7 @@ int mock_blocked_set_dev_pasid(struct iommu_domain *domain,
 			       struct device *dev, ioasid_t pasid,
 			       struct iommu_domain *old)
 {
-	mock_pasid_detach(dev, pasid);
+	mock_pasid_detach(dev, pasid, old);
 	return 0;
 }
 #endif
@@ -359,7 +444,7 @@ int mock_blocked_set_dev_pasid(struct iommu_domain *domain,
 void mock_remove_dev_pasid(struct device *dev, ioasid_t pasid,
 			   struct iommu_domain *domain)
 {
-	mock_pasid_detach(dev, pasid);
+	mock_pasid_detach(dev, pasid, domain);
 }
 #endif
 

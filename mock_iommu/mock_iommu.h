@@ -92,6 +92,8 @@ enum mock_counter {
 	MOCK_CNT_PAGE_RESPONSES,
 	MOCK_CNT_PAGE_RESPONSES_FAILED,
 	MOCK_CNT_PAGE_RESPONSES_STALE,
+	MOCK_CNT_UNEXPECTED_CALLS,
+	MOCK_CNT_KVA_INVALIDATIONS,
 	MOCK_CNT_NR,
 };
 
@@ -344,6 +346,7 @@ int mock_fault_check(enum mock_iommu_fault_site site, struct mock_dev *mdev);
 int mock_pasid_info(struct mock_dev *mdev, struct mock_iommu_pasid_info *pi);
 int mock_domain_info(struct mock_file *mf, struct mock_iommu_domain_info *di);
 int mock_domain_invalidations(struct mock_iommu_invalidations *inv);
+void mock_unexpected(struct mock_dev *mdev, const char *what, ioasid_t pasid);
 void mock_mm_info(struct mock_iommu_mm_info *mi);
 void mock_domain_exit(void);
 

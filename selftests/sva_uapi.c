@@ -271,6 +271,45 @@ TEST_F(uapi, ids_are_per_file)
 	close(fd2);
 }
 
+/*
+ * COUNTERS grew (unexpected_calls, kva_invalidations) past the 152 bytes
+ * the first binaries knew: a caller of that size still gets its counters,
+ * and nothing past its size is written; a shorter one is -EINVAL.
+ */
+#define COUNTERS_V1_END \
+	(offsetof(struct mock_iommu_cmd, counters.page_responses_stale) + sizeof(__u64))
+
+TEST_F(uapi, counters_grown_compatibly)
+{
+	struct mock_iommu_counters c;
+	struct big_cmd big;
+	__u8 tail[sizeof(big)];
+
+	ASSERT_EQ(16 + 152, COUNTERS_V1_END);
+	memset(&big, 0xa5, sizeof(big));
+	memset(tail, 0xa5, sizeof(tail));
+	big.cmd.id = 0;
+	big.cmd.__reserved = 0;
+	ASSERT_EQ(0, raw_cmd(self->fd, &big, COUNTERS_V1_END, MOCK_IOMMU_OP_COUNTERS));
+	ASSERT_EQ(0, memcmp((__u8 *)&big + COUNTERS_V1_END, tail,
+			    sizeof(big) - COUNTERS_V1_END));
+	test_cmd_counters(self->fd, self->instance, &c);
+	ASSERT_EQ(1, c.devices_probed);
+
+	memset(&big, 0, sizeof(big));
+	big.cmd.id = self->instance;
+	ASSERT_EQ(0, raw_cmd(self->fd, &big, COUNTERS_V1_END, MOCK_IOMMU_OP_COUNTERS));
+	ASSERT_EQ(1, big.cmd.counters.devices_probed);
+	ASSERT_EQ(0, big.cmd.counters.unexpected_calls);
+	ASSERT_EQ(-EINVAL, raw_cmd(self->fd, &big, COUNTERS_V1_END - 1, MOCK_IOMMU_OP_COUNTERS));
+	/* The full size, and beyond it with a zero tail */
+	memset(&big, 0, sizeof(big));
+	big.cmd.id = self->instance;
+	ASSERT_EQ(0, raw_cmd(self->fd, &big, sizeof(big.cmd), MOCK_IOMMU_OP_COUNTERS));
+	ASSERT_EQ(1, big.cmd.counters.devices_probed);
+	ASSERT_EQ(0, raw_cmd(self->fd, &big, sizeof(big), MOCK_IOMMU_OP_COUNTERS));
+}
+
 /* The device is root's only */
 TEST_F(uapi, not_for_unprivileged_users)
 {

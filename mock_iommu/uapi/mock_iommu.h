@@ -242,6 +242,18 @@ struct mock_iommu_mm_info {
  * @page_responses_failed: responses with another code
  * @page_responses_stale: responses no request was waiting for any more
  *	(its transfer had timed out or was interrupted)
+ * @unexpected_calls: driver callbacks the core should never make, each
+ *	refused where a driver would refuse it: set_dev_pasid() attaching
+ *	over an existing entry (or with an old domain that is not the
+ *	entry), detaching a PASID without an entry, any PASID call for a
+ *	device without PASID support or at a PASID beyond its max_pasids,
+ *	a domain of another driver offered to set_dev_pasid(), and
+ *	release_device() of a device not parked on the release domain. Every
+ *	test checks that this stays unchanged.
+ * @kva_invalidations: invalidations of a kernel address range
+ *	(iommu_sva_invalidate_kva_range() flushing the kernel's page table
+ *	caches through every SVA domain); counted here, never recorded, so
+ *	no kernel address reaches user space
  */
 struct mock_iommu_counters {
 	__aligned_u64 domains_allocated;
@@ -263,6 +275,8 @@ struct mock_iommu_counters {
 	__aligned_u64 page_responses;
 	__aligned_u64 page_responses_failed;
 	__aligned_u64 page_responses_stale;
+	__aligned_u64 unexpected_calls;
+	__aligned_u64 kva_invalidations;
 };
 
 /**
