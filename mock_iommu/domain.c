@@ -465,18 +465,31 @@ int mock_pasid_info(struct mock_dev *mdev, struct mock_iommu_pasid_info *pi)
 	return 0;
 }
 
+/*
+ * A live domain allocated by an instance of @mf, NULL for any other: what
+ * another file's domains see of their mms is none of its business. Under
+ * mock_lock, which also keeps inst->owner stable.
+ */
+static struct mock_domain *mock_domain_find(struct mock_file *mf, u32 id)
+{
+	struct mock_domain *md;
+
+	lockdep_assert_held(&mock_lock);
+	md = xa_load(&mock_domains, id);
+	return md && md->inst->owner == mf ? md : NULL;
+}
+
 int mock_domain_info(struct mock_file *mf, struct mock_iommu_domain_info *di)
 {
 	struct mock_domain *md;
 
 	mutex_lock(&mock_lock);
-	md = xa_load(&mock_domains, di->domain_id);
+	md = mock_domain_find(mf, di->domain_id);
 	if (!md) {
 		mutex_unlock(&mock_lock);
 		return -ENOENT;
 	}
-	/* A live domain is attached, so its instance still has devices */
-	di->out_instance_id = md->inst->owner == mf ? md->inst->obj.id : 0;
+	di->out_instance_id = md->inst->obj.id;
 	/*
 	 * domain->users changes under the core's private iommu_sva_lock,
 	 * which we cannot take. The tests read it only when no bind or unbind
@@ -498,13 +511,14 @@ int mock_domain_info(struct mock_file *mf, struct mock_iommu_domain_info *di)
 	return 0;
 }
 
-int mock_domain_invalidations(struct mock_iommu_invalidations *inv)
+int mock_domain_invalidations(struct mock_file *mf,
+			      struct mock_iommu_invalidations *inv)
 {
 	struct mock_domain *md;
 	u32 i, n, first;
 
 	mutex_lock(&mock_lock);
-	md = xa_load(&mock_domains, inv->domain_id);
+	md = mock_domain_find(mf, inv->domain_id);
 	if (!md) {
 		mutex_unlock(&mock_lock);
 		return -ENOENT;

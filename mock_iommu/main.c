@@ -248,7 +248,7 @@ static int mock_cmd_invalidations(struct mock_file *mf,
 
 	if (inv->__reserved || inv->__reserved2)
 		return -EINVAL;
-	return mock_domain_invalidations(inv);
+	return mock_domain_invalidations(mf, inv);
 }
 
 /*

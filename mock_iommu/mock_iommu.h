@@ -345,7 +345,8 @@ void mock_fault_disarm_file(struct mock_file *mf);
 int mock_fault_check(enum mock_iommu_fault_site site, struct mock_dev *mdev);
 int mock_pasid_info(struct mock_dev *mdev, struct mock_iommu_pasid_info *pi);
 int mock_domain_info(struct mock_file *mf, struct mock_iommu_domain_info *di);
-int mock_domain_invalidations(struct mock_iommu_invalidations *inv);
+int mock_domain_invalidations(struct mock_file *mf,
+			      struct mock_iommu_invalidations *inv);
 void mock_unexpected(struct mock_dev *mdev, const char *what, ioasid_t pasid);
 void mock_mm_info(struct mock_iommu_mm_info *mi);
 void mock_domain_exit(void);

@@ -52,11 +52,13 @@
  *	caller's mm; on success a new bond object holds the reference
  * @MOCK_IOMMU_OP_BOND_INFO: what bond @id holds now
  * @MOCK_IOMMU_OP_PASID_INFO: which domain device @id has at a PASID
- * @MOCK_IOMMU_OP_DOMAIN_INFO: state of a live SVA domain
+ * @MOCK_IOMMU_OP_DOMAIN_INFO: state of a live SVA domain of the caller's
+ *	instances
  * @MOCK_IOMMU_OP_MM_INFO: the PASID and SVA domains of the caller's mm
  * @MOCK_IOMMU_OP_COUNTERS: event counters, module-wide or of instance @id
  * @MOCK_IOMMU_OP_FAULT_INJECT: make upcoming driver callbacks fail
  * @MOCK_IOMMU_OP_INVALIDATIONS: mmu-notifier records of a live SVA domain
+ *	of the caller's instances
  * @MOCK_IOMMU_OP_DMA: make device @id read or write memory at a PASID, the
  *	way hardware would, see &struct mock_iommu_dma
  * @MOCK_IOMMU_OP_UACCE_CREATE: register device @id as the parent of a uacce
@@ -181,10 +183,12 @@ enum mock_iommu_domain_flags {
 
 /**
  * struct mock_iommu_domain_info - MOCK_IOMMU_OP_DOMAIN_INFO
- * @domain_id: a live SVA domain; -ENOENT once freed
+ * @domain_id: a live SVA domain allocated by an instance of the calling
+ *	file; -ENOENT once freed, for a domain of another file's instance,
+ *	and once its instance is destroyed
  * @__reserved: must be 0
  * @out_instance_id: the calling file's id of the instance that allocated
- *	the domain; 0 when another file owns that instance
+ *	the domain
  * @out_users: the core's domain->users
  * @out_attached: (device, PASID) pairs the driver has it installed at
  * @out_pasid: the PASID of the mm it serves
@@ -328,7 +332,8 @@ struct mock_iommu_inval_range {
 
 /**
  * struct mock_iommu_invalidations - MOCK_IOMMU_OP_INVALIDATIONS
- * @domain_id: a live SVA domain
+ * @domain_id: a live SVA domain of the calling file, as for
+ *	MOCK_IOMMU_OP_DOMAIN_INFO (-ENOENT otherwise)
  * @__reserved: must be 0
  * @out_count: invalidations seen since the domain was allocated
  * @out_nr_records: valid entries in @out_records (the last ones seen)
