@@ -207,6 +207,7 @@ struct iommu_domain *mock_domain_alloc_sva(struct device *dev,
 		return ERR_PTR(-ENOMEM);
 	md->domain.ops = &mock_sva_domain_ops;
 	md->inst = inst;
+	refcount_inc(&inst->refs);
 	md->mm = mm;
 	spin_lock_init(&md->lock);
 
@@ -231,6 +232,7 @@ err_unregister:
 	md->freeing = true;
 	mmu_notifier_unregister(&md->notifier, mm);
 err_free:
+	mock_instance_put(inst);
 	kfree(md);
 	return ERR_PTR(rc);
 }
@@ -257,6 +259,7 @@ static void mock_sva_domain_free(struct iommu_domain *domain)
 	kfree(md);
 	mock_count(inst, MOCK_CNT_DOMAINS_FREED, 1);
 	mock_count(inst, MOCK_CNT_DOMAINS_ALIVE, -1);
+	mock_instance_put(inst);
 }
 
 /* Point @pasid of @mdev at @md (NULL: clear it). Under mock_lock. */
@@ -326,6 +329,20 @@ static struct mock_domain *mock_sva_domain(struct iommu_domain *old)
 }
 
 /*
+ * arm-smmu-v3 builds an SVA domain for the SMMU of the device it is
+ * allocated for, and refuses it on a master of another SMMU (-EINVAL); the
+ * Intel driver's SVA domain has no per-IOMMU state and serves any of its
+ * IOMMUs. The mock does the former unless both instances were created with
+ * MOCK_IOMMU_INSTANCE_SHARED_SVA.
+ */
+static bool mock_domain_serves(struct mock_domain *md, struct mock_dev *mdev)
+{
+	return md->inst == mdev->inst ||
+	       (md->inst->flags & mdev->inst->flags &
+		MOCK_IOMMU_INSTANCE_SHARED_SVA);
+}
+
+/*
  * @old is the domain the core believes is installed at @pasid (NULL for
  * none): a new attach has none, a rollback names the domain it undoes.
  */
@@ -341,13 +358,13 @@ static int mock_sva_attach(struct mock_domain *md, struct mock_dev *mdev,
 		goto out;
 	}
 	/*
-	 * A domain's page table format belongs to the IOMMU that built it;
-	 * -EINVAL tells the core to try another domain or allocate one. This
-	 * check comes before fault injection, so that an injected fault hits
-	 * the attach that would have succeeded, not the core's probing of
-	 * other instances' domains.
+	 * Whether a domain serves other instances of the driver is the
+	 * driver's choice: -EINVAL tells the core to try another domain or
+	 * allocate one. This check comes before fault injection, so that an
+	 * injected fault hits the attach that would have succeeded, not the
+	 * core's probing of other instances' domains.
 	 */
-	rc = md->inst != mdev->inst ? -EINVAL :
+	rc = !mock_domain_serves(md, mdev) ? -EINVAL :
 	     mock_fault_check(MOCK_IOMMU_FAULT_SET_DEV_PASID, mdev);
 	if (rc)
 		goto out;

@@ -161,6 +161,7 @@ struct mock_instance *mock_instance_create(struct mock_file *owner,
 	inst->owner = owner;
 	inst->flags = flags;
 	inst->serial = atomic64_inc_return(&mock_serial);
+	refcount_set(&inst->refs, 1);
 	inst->iommu.max_pasids = max_pasids ?: default_max_pasids;
 	snprintf(name, sizeof(name), "mock_iommu.%llu", inst->serial);
 
@@ -195,14 +196,29 @@ err_free:
 	return ERR_PTR(rc);
 }
 
-/* The caller made sure no device sits behind @inst any more. */
+void mock_instance_put(struct mock_instance *inst)
+{
+	if (refcount_dec_and_test(&inst->refs))
+		kfree(inst);
+}
+
+/*
+ * The caller made sure no device sits behind @inst any more. SVA domains it
+ * allocated may live on, attached to devices of other instances: they keep
+ * the structure (not the IOMMU) until they are freed.
+ */
 void mock_instance_destroy(struct mock_instance *inst)
 {
 	WARN_ON(inst->nr_devices);
 	iommu_device_unregister(&inst->iommu);
 	iommu_device_sysfs_remove(&inst->iommu);
 	iopf_queue_free(inst->iopf_queue);
-	kfree(inst);
+	inst->iopf_queue = NULL;
+	/* Its table id means nothing any more: no file owns it */
+	mutex_lock(&mock_lock);
+	inst->owner = NULL;
+	mutex_unlock(&mock_lock);
+	mock_instance_put(inst);
 }
 
 struct mock_dev *mock_dev_create(struct mock_instance *inst, u32 pasid_bits,

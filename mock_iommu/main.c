@@ -58,7 +58,9 @@ static int mock_cmd_instance_create(struct mock_file *mf,
 	u32 id;
 	int rc;
 
-	if (ic->__reserved || ic->flags & ~MOCK_IOMMU_INSTANCE_NO_SVA)
+	if (ic->__reserved ||
+	    ic->flags & ~(MOCK_IOMMU_INSTANCE_NO_SVA |
+			  MOCK_IOMMU_INSTANCE_SHARED_SVA))
 		return -EINVAL;
 
 	rc = xa_alloc(&mf->objs, &id, NULL, xa_limit_31b, GFP_KERNEL);

@@ -48,6 +48,7 @@
 #include <linux/iommu.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
+#include <linux/refcount.h>
 #include <linux/rwsem.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -139,6 +140,9 @@ struct mock_obj {
  * @iopf_queue: the I/O page fault queue its devices report page requests
  *	to; NULL without CONFIG_IOMMU_IOPF
  * @counters: events of this instance
+ * @refs: the table's reference, dropped at destroy, and one per SVA domain
+ *	the instance allocated: a domain shared with devices of other
+ *	instances may outlive it, and still counts its events here
  */
 struct mock_instance {
 	struct mock_obj obj;
@@ -149,6 +153,7 @@ struct mock_instance {
 	unsigned int nr_devices;
 	struct iopf_queue *iopf_queue;
 	struct mock_counters counters;
+	refcount_t refs;
 };
 
 /**
@@ -320,6 +325,7 @@ bool mock_uacce_parent(struct mock_file *mf, struct mock_dev *mdev);
 struct mock_instance *mock_instance_create(struct mock_file *owner,
 					   u32 max_pasids, u32 flags);
 void mock_instance_destroy(struct mock_instance *inst);
+void mock_instance_put(struct mock_instance *inst);
 struct mock_dev *mock_dev_create(struct mock_instance *inst, u32 pasid_bits,
 				 struct mock_dev *peer);
 void mock_dev_destroy(struct mock_dev *mdev);

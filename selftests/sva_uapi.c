@@ -135,7 +135,8 @@ TEST_F(uapi, bad_values)
 {
 	__u32 other_instance, other_dev;
 
-	test_err_instance_create(EINVAL, self->fd, 0, 1U << 1);
+	/* The first flag no kernel knows */
+	test_err_instance_create(EINVAL, self->fd, 0, 1U << 3);
 	test_err_instance_create(EINVAL, self->fd, 0, ~0U);
 	test_err_device_create(EINVAL, self->fd, self->instance, 21, 0);
 	test_err_device_create(ENOENT, self->fd, 0, MOCK_PASID_BITS, 0);

@@ -85,9 +85,18 @@ enum mock_iommu_op {
  * enum mock_iommu_instance_flags - flags of @instance_create
  * @MOCK_IOMMU_INSTANCE_NO_SVA: the instance refuses SVA domain allocation
  *	with -EOPNOTSUPP, like an IOMMU without SVA support
+ * @MOCK_IOMMU_INSTANCE_SHARED_SVA: Intel-like SVA domains: a domain one
+ *	such instance allocated may be installed on devices of any other such
+ *	instance, so the core reuses one domain per mm across them. Without
+ *	it an instance is arm-smmu-v3-like: an SVA domain serves only devices
+ *	of the instance that allocated it, set_dev_pasid() refuses it
+ *	elsewhere with -EINVAL, and the core allocates one domain per
+ *	instance. A domain outlives the instance that allocated it while
+ *	devices of other instances use it (DOMAIN_INFO of it is then -ENOENT)
  */
 enum mock_iommu_instance_flags {
 	MOCK_IOMMU_INSTANCE_NO_SVA = 1 << 0,
+	MOCK_IOMMU_INSTANCE_SHARED_SVA = 1 << 1,
 };
 
 /**
