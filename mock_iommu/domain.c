@@ -358,6 +358,17 @@ static int mock_sva_attach(struct mock_domain *md, struct mock_dev *mdev,
 		goto out;
 	}
 	/*
+	 * The core checks that a domain comes from the device's driver
+	 * (domain->owner) before it offers it: another driver's page tables
+	 * are nothing this one could walk.
+	 */
+	if (md->inst->iommu.ops != mdev->inst->iommu.ops) {
+		mock_unexpected(mdev, "set_dev_pasid with another driver's domain",
+				pasid);
+		rc = -EINVAL;
+		goto out;
+	}
+	/*
 	 * Whether a domain serves other instances of the driver is the
 	 * driver's choice: -EINVAL tells the core to try another domain or
 	 * allocate one. This check comes before fault injection, so that an

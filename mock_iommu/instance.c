@@ -147,6 +147,14 @@ const struct iommu_ops mock_iommu_ops = {
 	.blocked_domain = &mock_blocked_domain,
 };
 
+/*
+ * The ops of another driver (MOCK_IOMMU_INSTANCE_FOREIGN), a copy of ours
+ * made at load: the same callbacks, but the core tells drivers apart by
+ * their ops and must never offer a domain of one to a device of the other
+ * (domain->owner).
+ */
+struct iommu_ops mock_foreign_ops;
+
 struct mock_instance *mock_instance_create(struct mock_file *owner,
 					   u32 max_pasids, u32 flags)
 {
@@ -182,7 +190,9 @@ struct mock_instance *mock_instance_create(struct mock_file *owner,
 	rc = iommu_device_sysfs_add(&inst->iommu, NULL, NULL, "%s", name);
 	if (rc)
 		goto err_queue;
-	rc = iommu_device_register(&inst->iommu, &mock_iommu_ops, NULL);
+	rc = iommu_device_register(&inst->iommu,
+				   flags & MOCK_IOMMU_INSTANCE_FOREIGN ?
+				   &mock_foreign_ops : &mock_iommu_ops, NULL);
 	if (rc)
 		goto err_sysfs;
 	return inst;
@@ -322,6 +332,7 @@ int mock_instance_init(void)
 	struct mock_dev *mdev;
 	int i;
 
+	mock_foreign_ops = mock_iommu_ops;
 	inst = mock_instance_create(NULL, 0, 0);
 	if (IS_ERR(inst))
 		return PTR_ERR(inst);

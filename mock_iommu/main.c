@@ -60,7 +60,8 @@ static int mock_cmd_instance_create(struct mock_file *mf,
 
 	if (ic->__reserved ||
 	    ic->flags & ~(MOCK_IOMMU_INSTANCE_NO_SVA |
-			  MOCK_IOMMU_INSTANCE_SHARED_SVA))
+			  MOCK_IOMMU_INSTANCE_SHARED_SVA |
+			  MOCK_IOMMU_INSTANCE_FOREIGN))
 		return -EINVAL;
 
 	rc = xa_alloc(&mf->objs, &id, NULL, xa_limit_31b, GFP_KERNEL);

@@ -279,6 +279,7 @@ struct mock_file {
 extern struct mutex mock_lock;
 extern struct mock_counters mock_global_counters;
 extern const struct iommu_ops mock_iommu_ops;
+extern struct iommu_ops mock_foreign_ops;
 extern const struct iommu_domain_ops mock_sva_domain_ops;
 extern unsigned int default_max_pasids;
 

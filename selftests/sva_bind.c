@@ -355,7 +355,8 @@ TEST_F(sva, unbind_leaves_other_pairs)
  * arm-smmu-v3 builds an SVA domain for one SMMU and refuses it on a master
  * of another (-EINVAL), so the core allocates a domain per instance; the
  * Intel driver's SVA domain serves all its IOMMUs, so the core reuses the
- * mm's domain.
+ * mm's domain. A domain of another driver must never even be offered: the
+ * core checks domain->owner before calling set_dev_pasid().
  */
 FIXTURE(sva_kind) {
 	int fd;
@@ -384,6 +385,19 @@ FIXTURE_VARIANT_ADD(sva_kind, intel_like) {
 FIXTURE_VARIANT_ADD(sva_kind, intel_like_and_arm_like) {
 	.flags = { MOCK_IOMMU_INSTANCE_SHARED_SVA, 0 },
 	.attach_calls = 2,
+};
+
+/* instance[1] is another driver: the core never offers it the domain */
+FIXTURE_VARIANT_ADD(sva_kind, foreign_driver) {
+	.flags = { 0, MOCK_IOMMU_INSTANCE_FOREIGN },
+	.attach_calls = 1,
+};
+
+/* Sharing stops at the driver: Intel-like instances of two drivers */
+FIXTURE_VARIANT_ADD(sva_kind, foreign_intel_like) {
+	.flags = { MOCK_IOMMU_INSTANCE_SHARED_SVA,
+		   MOCK_IOMMU_INSTANCE_SHARED_SVA | MOCK_IOMMU_INSTANCE_FOREIGN },
+	.attach_calls = 1,
 };
 
 FIXTURE_SETUP(sva_kind)

@@ -93,10 +93,17 @@ enum mock_iommu_op {
  *	elsewhere with -EINVAL, and the core allocates one domain per
  *	instance. A domain outlives the instance that allocated it while
  *	devices of other instances use it (DOMAIN_INFO of it is then -ENOENT)
+ * @MOCK_IOMMU_INSTANCE_FOREIGN: the instance belongs to another IOMMU
+ *	driver: it registers with a second struct iommu_ops. The core must
+ *	never offer its SVA domains to devices of the usual driver, nor theirs
+ *	to its devices (such a set_dev_pasid() call counts in
+ *	@unexpected_calls). Combines with the other flags; SHARED_SVA then
+ *	shares among foreign instances only
  */
 enum mock_iommu_instance_flags {
 	MOCK_IOMMU_INSTANCE_NO_SVA = 1 << 0,
 	MOCK_IOMMU_INSTANCE_SHARED_SVA = 1 << 1,
+	MOCK_IOMMU_INSTANCE_FOREIGN = 1 << 2,
 };
 
 /**
