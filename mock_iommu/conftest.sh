@@ -68,3 +68,10 @@ struct iommu_domain *f(struct iommu_sva *h)
 	return h->handle.domain;
 }
 C
+
+# 6.8+: the core parks a device on ops->release_domain before
+# release_device()
+probe HAVE_RELEASE_DOMAIN "$@" <<'C'
+#include <linux/iommu.h>
+const struct iommu_ops conftest_ops = { .release_domain = NULL };
+C

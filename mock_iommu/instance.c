@@ -74,6 +74,15 @@ static void mock_release_device(struct device *dev)
 	 */
 	mock_pasid_release(mdev);
 	mock_dev_count(mdev, MOCK_CNT_DEVICES_RELEASED, 1);
+#ifdef HAVE_RELEASE_DOMAIN
+	/*
+	 * With a release_domain the core parks the device on it first; one
+	 * that never attached (a failed probe) has nothing to park.
+	 */
+	if (mdev->rid_type && mdev->rid_type != IOMMU_DOMAIN_BLOCKED)
+		mock_unexpected(mdev, "release_device while not blocked",
+				IOMMU_NO_PASID);
+#endif
 }
 
 static struct iommu_group *mock_device_group(struct device *dev)
@@ -101,7 +110,10 @@ static int mock_attach_dev(struct iommu_domain *domain, struct device *dev,
 static int mock_attach_dev(struct iommu_domain *domain, struct device *dev)
 #endif
 {
+	struct mock_dev *mdev = dev_iommu_priv_get(dev);
+
 	/* No hardware: switching between identity and blocked is free */
+	WRITE_ONCE(mdev->rid_type, domain->type);
 	return 0;
 }
 
@@ -145,6 +157,14 @@ const struct iommu_ops mock_iommu_ops = {
 	.owner = THIS_MODULE,
 	.identity_domain = &mock_identity_domain,
 	.blocked_domain = &mock_blocked_domain,
+#ifdef HAVE_RELEASE_DOMAIN
+	/*
+	 * Like real drivers: the core blocks a device's DMA before releasing
+	 * it, so nothing it still does reaches memory through a domain about
+	 * to be freed.
+	 */
+	.release_domain = &mock_blocked_domain,
+#endif
 };
 
 /*

@@ -179,6 +179,8 @@ struct mock_instance {
  * @prq_pending: page requests waiting for their response
  * @next_grpid: page request group index to try next
  * @counters: events of this device
+ * @rid_type: type of the static domain last attached to the device's RID
+ *	(identity or blocked), 0 before the first attach
  */
 struct mock_dev {
 	struct mock_obj obj;
@@ -198,6 +200,7 @@ struct mock_dev {
 	struct list_head prq_pending;
 	u32 next_grpid;
 	struct mock_counters counters;
+	unsigned int rid_type;
 };
 
 /**

@@ -517,6 +517,26 @@ TEST_F(sva_kind, domain_outlives_its_instance)
 }
 
 /*
+ * Destroying a device parks it on the release domain (the blocked domain)
+ * before release_device(): the mock counts a release of a device still on
+ * its identity domain as an unexpected call.
+ */
+TEST_F(sva_kind, release_parks_device_blocked)
+{
+	struct mock_iommu_counters c0, c1;
+	struct mock_iommu_sva_info a;
+
+	test_cmd_bind(self->fd, self->dev[0], &a);
+	test_cmd_destroy(self->fd, a.bond_id);
+	test_cmd_counters(self->fd, self->instance[0], &c0);
+	test_cmd_destroy(self->fd, self->dev[0]);
+	test_cmd_counters(self->fd, self->instance[0], &c1);
+	ASSERT_EQ(c0.devices_released + 1, c1.devices_released);
+	ASSERT_EQ(c0.unexpected_calls, c1.unexpected_calls);
+	ASSERT_EQ(0, c1.unexpected_calls);
+}
+
+/*
  * One mm across many instances: one domain per instance, one PASID, and
  * each unbind frees exactly its own domain. The core walks the mm's domain
  * list on every bind, trying each domain on the device.
