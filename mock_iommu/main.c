@@ -19,6 +19,13 @@
 
 #include "mock_iommu.h"
 
+/*
+ * Serializes registering and unregistering instances (iommu_device_register()
+ * probes every platform device) with creating and destroying devices, across
+ * files. Taken under a file's lock, outside every core lock.
+ */
+static DEFINE_MUTEX(mock_topology_lock);
+
 unsigned int default_max_pasids = 1U << 20;
 module_param(default_max_pasids, uint, 0444);
 MODULE_PARM_DESC(default_max_pasids,
@@ -67,7 +74,9 @@ static int mock_cmd_instance_create(struct mock_file *mf,
 	rc = xa_alloc(&mf->objs, &id, NULL, xa_limit_31b, GFP_KERNEL);
 	if (rc)
 		return rc;
+	mutex_lock(&mock_topology_lock);
 	inst = mock_instance_create(mf, ic->max_pasids, ic->flags);
+	mutex_unlock(&mock_topology_lock);
 	if (IS_ERR(inst)) {
 		xa_release(&mf->objs, id);
 		return PTR_ERR(inst);
@@ -110,7 +119,9 @@ static int mock_cmd_device_create(struct mock_file *mf,
 	rc = xa_alloc(&mf->objs, &id, NULL, xa_limit_31b, GFP_KERNEL);
 	if (rc)
 		return rc;
+	mutex_lock(&mock_topology_lock);
 	mdev = mock_dev_create(inst, dc->pasid_bits, peer);
+	mutex_unlock(&mock_topology_lock);
 	if (IS_ERR(mdev)) {
 		xa_release(&mf->objs, id);
 		return PTR_ERR(mdev);
@@ -140,14 +151,18 @@ static int mock_obj_destroy(struct mock_file *mf, struct mock_obj *obj)
 		if (inst->nr_devices)
 			return -EBUSY;
 		xa_erase(&mf->objs, obj->id);
+		mutex_lock(&mock_topology_lock);
 		mock_instance_destroy(inst);
+		mutex_unlock(&mock_topology_lock);
 		return 0;
 	case MOCK_OBJ_DEVICE:
 		mdev = container_of(obj, struct mock_dev, obj);
 		if (mdev->nr_refs || atomic_read(&mdev->nr_dma))
 			return -EBUSY;
 		xa_erase(&mf->objs, obj->id);
+		mutex_lock(&mock_topology_lock);
 		mock_dev_destroy(mdev);
+		mutex_unlock(&mock_topology_lock);
 		return 0;
 	case MOCK_OBJ_BOND:
 		mock_unbind(mf, container_of(obj, struct mock_bond, obj));

@@ -9,8 +9,10 @@
  *       -> group->mutex (core)             [attach/detach PASID]
  *         -> mock_lock (ours)             [domain table, PASID tables]
  *       -> mmap_lock / SRCU (mmu_notifier_register/unregister)
- *     -> iommu_probe_device_lock (core)   [platform device add/remove]
- *       -> xa_lock of mock_devices, fault_lock (spinlocks)
+ *     -> mock_topology_lock (ours)        [instance (un)register,
+ *                                          platform device add/remove]
+ *       -> iommu_probe_device_lock (core)
+ *         -> xa_lock of mock_devices, fault_lock (spinlocks)
  *
  * mock_lock is never held while calling into the IOMMU core or while
  * touching user memory, and the driver callbacks never take a file's lock,
