@@ -51,6 +51,21 @@ struct mock_obj *mock_obj_get(struct mock_file *mf, u32 id,
 	return obj;
 }
 
+/*
+ * Reserves the lowest free id of the file's table for an object about to be
+ * created. A file holds at most MOCK_IOMMU_MAX_OBJECTS objects: -ENOSPC
+ * beyond, so that one file cannot pin unbounded kernel memory.
+ */
+int mock_obj_reserve(struct mock_file *mf, u32 *id)
+{
+	int rc;
+
+	lockdep_assert_held(&mf->lock);
+	rc = xa_alloc(&mf->objs, id, NULL, XA_LIMIT(1, MOCK_IOMMU_MAX_OBJECTS),
+		      GFP_KERNEL);
+	return rc == -EBUSY ? -ENOSPC : rc;
+}
+
 #define mock_get(mf, id, type, otype)					\
 	({								\
 		struct mock_obj *__obj = mock_obj_get(mf, id, otype);	\
@@ -71,7 +86,7 @@ static int mock_cmd_instance_create(struct mock_file *mf,
 			  MOCK_IOMMU_INSTANCE_FOREIGN))
 		return -EINVAL;
 
-	rc = xa_alloc(&mf->objs, &id, NULL, xa_limit_31b, GFP_KERNEL);
+	rc = mock_obj_reserve(mf, &id);
 	if (rc)
 		return rc;
 	mutex_lock(&mock_topology_lock);
@@ -116,7 +131,7 @@ static int mock_cmd_device_create(struct mock_file *mf,
 			return -EBUSY;
 	}
 
-	rc = xa_alloc(&mf->objs, &id, NULL, xa_limit_31b, GFP_KERNEL);
+	rc = mock_obj_reserve(mf, &id);
 	if (rc)
 		return rc;
 	mutex_lock(&mock_topology_lock);
@@ -324,7 +339,7 @@ static int mock_cmd_uacce_create(struct mock_file *mf,
 	if (mock_uacce_parent(mf, mdev))
 		return -EBUSY;
 
-	rc = xa_alloc(&mf->objs, &id, NULL, xa_limit_31b, GFP_KERNEL);
+	rc = mock_obj_reserve(mf, &id);
 	if (rc)
 		return rc;
 	rc = mock_uacce_create(mdev, uc, &mu);

@@ -326,6 +326,7 @@ void mock_counters_read(struct mock_counters *src,
 struct mock_obj *mock_obj_get(struct mock_file *mf, u32 id,
 			      enum mock_obj_type type);
 bool mock_uacce_parent(struct mock_file *mf, struct mock_dev *mdev);
+int mock_obj_reserve(struct mock_file *mf, u32 *id);
 
 /* instance.c */
 struct mock_instance *mock_instance_create(struct mock_file *owner,

@@ -312,6 +312,53 @@ TEST_F(uapi, counters_grown_compatibly)
 	ASSERT_EQ(0, raw_cmd(self->fd, &big, sizeof(big), MOCK_IOMMU_OP_COUNTERS));
 }
 
+/*
+ * A file holds at most MOCK_IOMMU_MAX_OBJECTS objects: one more is -ENOSPC
+ * for every kind of object, refused before the core is called, and a freed
+ * id is taken again.
+ */
+TEST_F_TIMEOUT(uapi, object_limit, 120)
+{
+	struct mock_iommu_sva_info b, first;
+	struct mock_iommu_counters c0, c1;
+	unsigned int i;
+	int fd2;
+	__u32 id;
+
+	if (mock_sva_disabled(self->fd, self->dev))
+		SKIP(return, "%s", MOCK_SVA_DISABLED);
+	/* The instance and the device take ids 1 and 2; bonds the rest */
+	test_cmd_bind(self->fd, self->dev, &first);
+	for (i = 3; i < MOCK_IOMMU_MAX_OBJECTS; i++) {
+		test_cmd_bind(self->fd, self->dev, &b);
+		ASSERT_EQ(i + 1, b.bond_id);
+	}
+	ASSERT_EQ(MOCK_IOMMU_MAX_OBJECTS - 2, b.handle_users);
+
+	test_cmd_counters(self->fd, 0, &c0);
+	test_err_bind(ENOSPC, self->fd, self->dev);
+	test_err_instance_create(ENOSPC, self->fd, 0, 0);
+	test_err_device_create(ENOSPC, self->fd, self->instance, MOCK_PASID_BITS, 0);
+	test_cmd_counters(self->fd, 0, &c1);
+	ASSERT_EQ(c0.devices_probed, c1.devices_probed);
+	test_cmd_bond_info(self->fd, first.bond_id, &b);
+	ASSERT_EQ(MOCK_IOMMU_MAX_OBJECTS - 2, b.handle_users);
+
+	/* Another file has its own table */
+	fd2 = open(MOCK_DEV_PATH, O_RDWR);
+	ASSERT_LE(0, fd2);
+	test_cmd_instance_create(fd2, 0, 0, &id);
+	ASSERT_EQ(1, id);
+	close(fd2);
+
+	/* A freed id is taken again */
+	test_cmd_destroy(self->fd, first.bond_id);
+	test_cmd_bind(self->fd, self->dev, &b);
+	ASSERT_EQ(first.bond_id, b.bond_id);
+	test_err_bind(ENOSPC, self->fd, self->dev);
+	/* Closing the file unbinds them all (teardown checks) */
+}
+
 /* The device is root's only */
 TEST_F(uapi, not_for_unprivileged_users)
 {

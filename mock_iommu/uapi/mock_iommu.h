@@ -19,6 +19,9 @@
  * - Reserved fields and unused flag bits must be zero (-EINVAL).
  * - An id that names no object of the calling file, or an object of another
  *   type than the op takes, is -ENOENT.
+ * - A file holds at most %MOCK_IOMMU_MAX_OBJECTS objects; a command that
+ *   would create one more (instance, device, bond, uacce device) fails with
+ *   -ENOSPC. Ids are reused: a new object takes the lowest free id.
  * - @size is sizeof(struct mock_iommu_cmd) as the caller knows it: smaller
  *   than what the op needs is -EINVAL, larger with a non-zero tail the
  *   kernel does not know is -E2BIG. An unknown @op is -EOPNOTSUPP.
@@ -32,6 +35,9 @@
 
 /* The misc device, mode 0600: /dev/mock_iommu */
 #define MOCK_IOMMU_DEVICE_NAME	"mock_iommu"
+
+/* Objects one open file may hold at a time */
+#define MOCK_IOMMU_MAX_OBJECTS	1024
 
 /* mm_get_enqcmd_pasid() of an mm without a PASID */
 #define MOCK_IOMMU_PASID_INVALID	(~0U)
