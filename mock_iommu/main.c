@@ -10,6 +10,7 @@
  * run under the file's lock; transfers (MOCK_IOMMU_OP_DMA) take it only to
  * find their device.
  */
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -475,6 +476,15 @@ static long mock_fops_ioctl(struct file *filp, unsigned int cmd,
 static int mock_fops_open(struct inode *inode, struct file *filp)
 {
 	struct mock_file *mf;
+
+	/*
+	 * The file mode keeps other users out, but root without
+	 * CAP_SYS_ADMIN (a container, a sandbox) must not register IOMMUs
+	 * and bind devices either. Like iommufd's test ops, the check is at
+	 * open: a file passed on keeps the rights of its opener.
+	 */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 
 	mf = kzalloc_obj(*mf);
 	if (!mf)

@@ -6,6 +6,7 @@
  * module consistent.
  */
 #include <stddef.h>
+#include <linux/capability.h>
 #include <sys/syscall.h>
 
 #include "mock_iommu_utils.h"
@@ -357,6 +358,33 @@ TEST_F_TIMEOUT(uapi, object_limit, 120)
 	ASSERT_EQ(first.bond_id, b.bond_id);
 	test_err_bind(ENOSPC, self->fd, self->dev);
 	/* Closing the file unbinds them all (teardown checks) */
+}
+
+/* Root without CAP_SYS_ADMIN cannot open the device; an open file works */
+TEST_F(uapi, open_needs_cap_sys_admin)
+{
+	pid_t pid = fork();
+
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct __user_cap_header_struct hdr = {
+			.version = _LINUX_CAPABILITY_VERSION_3,
+		};
+		struct __user_cap_data_struct data[2] = {};
+		struct mock_iommu_counters c;
+
+		CHILD_CHECK(!syscall(SYS_capget, &hdr, data), 10);
+		CHILD_CHECK(data[0].effective & (1U << CAP_SYS_ADMIN), 11);
+		data[0].effective &= ~(1U << CAP_SYS_ADMIN);
+		CHILD_CHECK(!syscall(SYS_capset, &hdr, data), 12);
+		CHILD_CHECK(getuid() == 0, 13);
+		CHILD_CHECK(open(MOCK_DEV_PATH, O_RDWR) < 0 && errno == EPERM, 14);
+		/* What root opened before dropping it keeps working */
+		CHILD_CHECK(!_test_cmd_counters(self->fd, self->instance, &c), 15);
+		CHILD_CHECK(c.devices_probed == 1, 16);
+		_exit(0);
+	}
+	ASSERT_EQ(0, mock_wait_exit(pid));
 }
 
 /* The device is root's only */

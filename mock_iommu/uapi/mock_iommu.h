@@ -22,6 +22,8 @@
  * - A file holds at most %MOCK_IOMMU_MAX_OBJECTS objects; a command that
  *   would create one more (instance, device, bond, uacce device) fails with
  *   -ENOSPC. Ids are reused: a new object takes the lowest free id.
+ * - Opening the device needs CAP_SYS_ADMIN (-EPERM), besides the file
+ *   mode; an open file keeps working wherever it is passed.
  * - @size is sizeof(struct mock_iommu_cmd) as the caller knows it: smaller
  *   than what the op needs is -EINVAL, larger with a non-zero tail the
  *   kernel does not know is -E2BIG. An unknown @op is -EOPNOTSUPP.
