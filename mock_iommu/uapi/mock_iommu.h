@@ -513,7 +513,9 @@ struct mock_iommu_dma {
  * while it is a uacce parent no device may join its group), so that every
  * handle its queues hold names it. It may be the parent of one uacce
  * device at a time (-EBUSY). -EOPNOTSUPP when the kernel is built without
- * CONFIG_UACCE.
+ * CONFIG_UACCE, or when uacce_alloc() drops UACCE_DEV_SVA (older kernels,
+ * Debian's 6.12 among them, do when iommu_dev_enable_feature() fails for
+ * IOPF or SVA, as it does for the mock, which has no such features).
  *
  * Each open() of the char device is one queue: uacce binds the opener's mm
  * to the device with iommu_sva_bind_device() and then asks the driver for
