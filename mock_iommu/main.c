@@ -308,6 +308,11 @@ static int mock_cmd_dma(struct mock_file *mf, struct mock_iommu_cmd *cmd)
 	return rc;
 }
 
+static int mock_cmd_kva_flush(struct mock_file *mf, struct mock_iommu_cmd *cmd)
+{
+	return mock_kva_flush(&cmd->kva_flush);
+}
+
 /* Is @mdev the parent of a uacce device of @mf? */
 bool mock_uacce_parent(struct mock_file *mf, struct mock_dev *mdev)
 {
@@ -415,6 +420,8 @@ static const struct mock_op mock_ops[] = {
 	MOCK_OP(MOCK_IOMMU_OP_UACCE_CREATE, mock_cmd_uacce_create,
 		uacce_create, true,
 		offsetof(struct mock_iommu_cmd, uacce_create.out_uacce_id)),
+	MOCK_OP(MOCK_IOMMU_OP_KVA_FLUSH, mock_cmd_kva_flush, kva_flush, false,
+		0),
 };
 
 static long mock_fops_ioctl(struct file *filp, unsigned int cmd,

@@ -362,6 +362,7 @@ int mock_domain_invalidations(struct mock_file *mf,
 			      struct mock_iommu_invalidations *inv);
 void mock_unexpected(struct mock_dev *mdev, const char *what, ioasid_t pasid);
 void mock_mm_info(struct mock_iommu_mm_info *mi);
+int mock_kva_flush(struct mock_iommu_kva_flush *kf);
 void mock_domain_exit(void);
 
 /* dma.c */

@@ -72,6 +72,10 @@
  * @MOCK_IOMMU_OP_UACCE_CREATE: register device @id as the parent of a uacce
  *	device (uacce_alloc() with UACCE_DEV_SVA, uacce_register()), the
  *	in-kernel client that binds on every open() of its char device
+ * @MOCK_IOMMU_OP_KVA_FLUSH: flush the kernel's address range through the
+ *	SVA domains of the caller's mm, as iommu_sva_invalidate_kva_range()
+ *	does when the kernel frees page tables, see
+ *	&struct mock_iommu_kva_flush
  */
 enum mock_iommu_op {
 	MOCK_IOMMU_OP_INSTANCE_CREATE = 1,
@@ -87,6 +91,7 @@ enum mock_iommu_op {
 	MOCK_IOMMU_OP_INVALIDATIONS,
 	MOCK_IOMMU_OP_DMA = 12,
 	MOCK_IOMMU_OP_UACCE_CREATE = 13,
+	MOCK_IOMMU_OP_KVA_FLUSH = 30,
 };
 
 /**
@@ -365,6 +370,9 @@ struct mock_iommu_inval_range {
  * @__reserved2: must be 0
  * @out_records: the last min(@out_count, %MOCK_IOMMU_INVAL_RECORDS)
  *	ranges, oldest first
+ *
+ * Only user address ranges are recorded and counted in @out_count; a
+ * flush of the kernel's range counts in the kva_invalidations counter.
  */
 struct mock_iommu_invalidations {
 	__u32 domain_id;
@@ -535,6 +543,23 @@ struct mock_iommu_uacce_create {
 };
 
 /**
+ * struct mock_iommu_kva_flush - MOCK_IOMMU_OP_KVA_FLUSH
+ * @__reserved: must be 0
+ * @out_domains: SVA domains of the caller's mm whose mmu notifier was
+ *	called with the kernel's range (PAGE_OFFSET to the end)
+ *
+ * The core's iommu_sva_invalidate_kva_range() is not exported and runs
+ * whenever the kernel happens to free page tables; this calls each domain's
+ * notifier callback the same way, at a time the test chooses. The domains
+ * count the flush in kva_invalidations of &struct mock_iommu_counters and
+ * record nothing of it (&struct mock_iommu_invalidations).
+ */
+struct mock_iommu_kva_flush {
+	__u32 __reserved;
+	__u32 out_domains;
+};
+
+/**
  * enum mock_uacce_queue_state - @state of &struct mock_uacce_queue_info
  * @MOCK_UACCE_QUEUE_INIT: got from the driver, not started (after open(),
  *	or after UACCE_CMD_PUT_Q, which only stops the queue)
@@ -589,6 +614,7 @@ struct mock_uacce_queue_info {
  * @invalidations: MOCK_IOMMU_OP_INVALIDATIONS
  * @dma: MOCK_IOMMU_OP_DMA
  * @uacce_create: MOCK_IOMMU_OP_UACCE_CREATE
+ * @kva_flush: MOCK_IOMMU_OP_KVA_FLUSH
  * @last: marks the end of the structure, for size checks
  */
 struct mock_iommu_cmd {
@@ -608,6 +634,7 @@ struct mock_iommu_cmd {
 		struct mock_iommu_invalidations invalidations;
 		struct mock_iommu_dma dma;
 		struct mock_iommu_uacce_create uacce_create;
+		struct mock_iommu_kva_flush kva_flush;
 	};
 	__u32 last;
 };
