@@ -492,6 +492,30 @@ const struct iommu_domain_ops mock_sva_domain_ops = {
 	.free = mock_sva_domain_free,
 };
 
+static int mock_count_attached(struct device *dev, void *data)
+{
+	struct mock_dev *mdev = dev_iommu_priv_get(dev);
+
+	/* Under group->mutex, then mock_lock: the order of set_dev_pasid() */
+	mutex_lock(&mock_lock);
+	*(unsigned int *)data += mdev->nr_attached;
+	mutex_unlock(&mock_lock);
+	return 0;
+}
+
+/* Has any device of @mdev's IOMMU group a domain at some PASID? */
+bool mock_group_attached(struct mock_dev *mdev)
+{
+	struct iommu_group *group = iommu_group_get(&mdev->pdev->dev);
+	unsigned int n = 0;
+
+	if (!group)
+		return false;
+	iommu_group_for_each_dev(group, &n, mock_count_attached);
+	iommu_group_put(group);
+	return n;
+}
+
 int mock_pasid_info(struct mock_dev *mdev, struct mock_iommu_pasid_info *pi)
 {
 	struct mock_domain *md;

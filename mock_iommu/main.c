@@ -130,6 +130,13 @@ static int mock_cmd_device_create(struct mock_file *mf,
 		/* A uacce parent's queue handles must all name it */
 		if (mock_uacce_parent(mf, peer))
 			return -EBUSY;
+		/*
+		 * The core attaches a group's PASIDs to the members it has at
+		 * the time: a newcomer would have no entry at them, and their
+		 * detach would reach it as an unexpected call
+		 */
+		if (mock_group_attached(peer))
+			return -EBUSY;
 	}
 
 	rc = mock_obj_reserve(mf, &id);

@@ -357,6 +357,7 @@ int mock_fault_arm(struct mock_file *mf,
 void mock_fault_disarm_file(struct mock_file *mf);
 int mock_fault_check(enum mock_iommu_fault_site site, struct mock_dev *mdev);
 int mock_pasid_info(struct mock_dev *mdev, struct mock_iommu_pasid_info *pi);
+bool mock_group_attached(struct mock_dev *mdev);
 int mock_domain_info(struct mock_file *mf, struct mock_iommu_domain_info *di);
 int mock_domain_invalidations(struct mock_file *mf,
 			      struct mock_iommu_invalidations *inv);

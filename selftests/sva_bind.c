@@ -517,6 +517,33 @@ TEST_F(sva_kind, domain_outlives_its_instance)
 }
 
 /*
+ * The core attaches a group's PASIDs only to the members it has at the
+ * time, and detaches them from every member: a device may not join a
+ * group while a PASID of it is attached (the driver would see a detach of
+ * an entry it never had), and may again once it is not.
+ */
+TEST_F(sva_kind, no_joining_a_bound_group)
+{
+	struct mock_iommu_sva_info a;
+	__u32 peer, nopasid;
+
+	test_cmd_device_create(self->fd, self->instance[0], 0, self->dev[0], &nopasid);
+	test_cmd_bind(self->fd, self->dev[0], &a);
+	test_err_device_create(EBUSY, self->fd, self->instance[0], MOCK_PASID_BITS,
+			       self->dev[0]);
+	/* Through a PASID-less member of the group just as well */
+	test_err_device_create(EBUSY, self->fd, self->instance[0], MOCK_PASID_BITS, nopasid);
+	test_cmd_destroy(self->fd, a.bond_id);
+	test_cmd_device_create(self->fd, self->instance[0], MOCK_PASID_BITS, nopasid, &peer);
+	test_cmd_bind(self->fd, self->dev[0], &a);
+	test_pasid_domain(self->fd, peer, a.pasid, a.domain_id);
+	test_cmd_destroy(self->fd, a.bond_id);
+	test_pasid_domain(self->fd, peer, a.pasid, 0);
+	test_cmd_destroy(self->fd, peer);
+	test_cmd_destroy(self->fd, nopasid);
+}
+
+/*
  * Destroying a device parks it on the release domain (the blocked domain)
  * before release_device(): the mock counts a release of a device still on
  * its identity domain as an unexpected call.

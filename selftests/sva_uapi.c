@@ -439,7 +439,8 @@ static bool rand_step(struct rand_thread *t, __u64 *state)
 		name = "device_create";
 		group_with = mock_rand(state) % 2 ? 1 + mock_rand(state) % RAND_MAX_ID : 0;
 		ret = _test_cmd_device(t->fd, id, widths[mock_rand(state) % 4], group_with, NULL);
-		if (!ret || ret == -ENOENT || ret == -EINVAL)
+		/* -EBUSY: joining a group that is bound */
+		if (!ret || ret == -ENOENT || ret == -EINVAL || ret == -EBUSY)
 			return true;
 		break;
 	case 2:

@@ -141,7 +141,9 @@ struct mock_iommu_instance_create {
  *	PASID support. At most 20.
  * @group_with: 0 gives the device an IOMMU group of its own; a device id
  *	(of the same instance) puts it in that device's group, -EBUSY when
- *	that device is a uacce parent
+ *	that device is a uacce parent or its group has a domain attached at
+ *	some PASID (the core attaches a group's PASIDs to the members it has
+ *	at the time only, and would later detach them from the newcomer too)
  * @__reserved: must be 0
  * @out_device_id: id of the new device
  * @out_max_pasids: the core's dev->iommu->max_pasids, that is
