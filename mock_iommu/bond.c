@@ -145,7 +145,7 @@ int mock_bind(struct mock_file *mf, struct mock_dev *mdev,
 		goto err_free;
 	}
 	/* Reserve the id; the object becomes visible once it is complete */
-	rc = xa_alloc(&mf->objs, &id, NULL, xa_limit_31b, GFP_KERNEL);
+	rc = mock_obj_reserve(mf, &id);
 	if (rc)
 		goto err_free;
 

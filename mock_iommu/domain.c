@@ -9,6 +9,7 @@
  */
 #include <linux/err.h>
 #include <linux/mmu_context.h>
+#include <linux/platform_device.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 
@@ -52,6 +53,10 @@ void mock_counters_read(struct mock_counters *src,
 		atomic64_read(&src->c[MOCK_CNT_PAGE_RESPONSES_FAILED]);
 	dst->page_responses_stale =
 		atomic64_read(&src->c[MOCK_CNT_PAGE_RESPONSES_STALE]);
+	dst->unexpected_calls =
+		atomic64_read(&src->c[MOCK_CNT_UNEXPECTED_CALLS]);
+	dst->kva_invalidations =
+		atomic64_read(&src->c[MOCK_CNT_KVA_INVALIDATIONS]);
 }
 
 /*
@@ -79,20 +84,33 @@ int mock_fault_arm(struct mock_file *mf,
 	if (fi->site < MOCK_IOMMU_FAULT_DOMAIN_ALLOC ||
 	    fi->site > MOCK_IOMMU_FAULT_PAGE_RESPONSE)
 		return -EINVAL;
-	if (fi->error > MAX_ERRNO || (fi->count && !fi->error))
+	/*
+	 * Only errnos a callback may return to the core and the core to user
+	 * space: none of the kernel-internal ones (ERESTARTSYS, EPROBE_DEFER,
+	 * ...), which would restart the ioctl or mean something else to the
+	 * core, and nothing beyond MAX_ERRNO, which is no error pointer.
+	 */
+	if (fi->error > EHWPOISON || (fi->count && !fi->error))
 		return -EINVAL;
 	f.error = fi->error;
 
 	if (fi->target_id) {
+		/* Only devices and instances are targets: nothing else is cast */
 		obj = mock_obj_get(mf, fi->target_id, 0);
-		if (!obj || obj->type == MOCK_OBJ_BOND)
+		if (!obj)
 			return -ENOENT;
-		if (obj->type == MOCK_OBJ_DEVICE)
+		switch (obj->type) {
+		case MOCK_OBJ_DEVICE:
 			f.dev_serial = container_of(obj, struct mock_dev,
 						    obj)->serial;
-		else
+			break;
+		case MOCK_OBJ_INSTANCE:
 			f.inst_serial = container_of(obj, struct mock_instance,
 						     obj)->serial;
+			break;
+		default:
+			return -ENOENT;
+		}
 	}
 	if (!f.count)
 		f = (struct mock_fault){};
@@ -156,6 +174,17 @@ static void mock_mn_invalidate(struct mmu_notifier *mn, struct mm_struct *mm,
 	struct mock_domain *md = container_of(mn, struct mock_domain, notifier);
 	unsigned long flags;
 
+	/*
+	 * iommu_sva_invalidate_kva_range() flushes the kernel's page table
+	 * caches through every SVA mm's notifier, with the kernel's own range
+	 * (PAGE_OFFSET up): where the kernel sits is a KASLR secret, so such
+	 * a range is counted, never recorded.
+	 */
+	if (start >= mm->task_size) {
+		mock_count(md->inst, MOCK_CNT_KVA_INVALIDATIONS, 1);
+		return;
+	}
+
 	/* May run in atomic context, under the page table lock */
 	spin_lock_irqsave(&md->lock, flags);
 	md->inval[md->nr_inval % MOCK_IOMMU_INVAL_RECORDS] =
@@ -189,6 +218,7 @@ struct iommu_domain *mock_domain_alloc_sva(struct device *dev,
 		return ERR_PTR(-ENOMEM);
 	md->domain.ops = &mock_sva_domain_ops;
 	md->inst = inst;
+	refcount_inc(&inst->refs);
 	md->mm = mm;
 	spin_lock_init(&md->lock);
 
@@ -213,6 +243,7 @@ err_unregister:
 	md->freeing = true;
 	mmu_notifier_unregister(&md->notifier, mm);
 err_free:
+	mock_instance_put(inst);
 	kfree(md);
 	return ERR_PTR(rc);
 }
@@ -239,6 +270,7 @@ static void mock_sva_domain_free(struct iommu_domain *domain)
 	kfree(md);
 	mock_count(inst, MOCK_CNT_DOMAINS_FREED, 1);
 	mock_count(inst, MOCK_CNT_DOMAINS_ALIVE, -1);
+	mock_instance_put(inst);
 }
 
 /* Point @pasid of @mdev at @md (NULL: clear it). Under mock_lock. */
@@ -265,38 +297,133 @@ static int mock_pasid_set(struct mock_dev *mdev, ioasid_t pasid,
 	return 0;
 }
 
-#ifdef HAVE_SET_DEV_PASID_OLD
-static int mock_sva_set_dev_pasid(struct iommu_domain *domain,
-				  struct device *dev, ioasid_t pasid,
-				  struct iommu_domain *old)
-#else
-static int mock_sva_set_dev_pasid(struct iommu_domain *domain,
-				  struct device *dev, ioasid_t pasid)
-#endif
+/*
+ * The core promised a driver never to make certain calls. Hardware would
+ * misbehave or refuse; we count each such call, so that every test can
+ * check that none happened, and refuse it where a driver would.
+ */
+void mock_unexpected(struct mock_dev *mdev, const char *what, ioasid_t pasid)
 {
-	struct mock_domain *md = to_mock_domain(domain);
-	struct mock_dev *mdev = dev_iommu_priv_get(dev);
+	mock_dev_count(mdev, MOCK_CNT_UNEXPECTED_CALLS, 1);
+	dev_notice_ratelimited(&mdev->pdev->dev,
+			       "mock_iommu: unexpected call: %s (PASID %u)\n",
+			       what, pasid);
+}
+
+/* The PASIDs @mdev has table entries for: 0 when it has no PASID support */
+static u32 mock_dev_max_pasids(struct mock_dev *mdev)
+{
+	if (!mdev->pasid_bits)
+		return 0;
+	return min_t(u64, 1ULL << mdev->pasid_bits, mdev->inst->iommu.max_pasids);
+}
+
+/*
+ * Whether the core may call set_dev_pasid() for @pasid of @mdev at all:
+ * it skips devices without PASIDs and checks the PASID against max_pasids.
+ */
+static bool mock_pasid_callable(struct mock_dev *mdev, ioasid_t pasid,
+				const char *what)
+{
+	if (pasid == IOMMU_NO_PASID || pasid >= mock_dev_max_pasids(mdev)) {
+		mock_unexpected(mdev, what, pasid);
+		return false;
+	}
+	return true;
+}
+
+/* The SVA domain @old names, NULL when it is none of ours (or none) */
+static struct mock_domain *mock_sva_domain(struct iommu_domain *old)
+{
+	return old && old->ops == &mock_sva_domain_ops ? to_mock_domain(old) :
+							 NULL;
+}
+
+/*
+ * arm-smmu-v3 builds an SVA domain for the SMMU of the device it is
+ * allocated for, and refuses it on a master of another SMMU (-EINVAL); the
+ * Intel driver's SVA domain has no per-IOMMU state and serves any of its
+ * IOMMUs. The mock does the former unless both instances were created with
+ * MOCK_IOMMU_INSTANCE_SHARED_SVA.
+ */
+static bool mock_domain_serves(struct mock_domain *md, struct mock_dev *mdev)
+{
+	return md->inst == mdev->inst ||
+	       (md->inst->flags & mdev->inst->flags &
+		MOCK_IOMMU_INSTANCE_SHARED_SVA);
+}
+
+/*
+ * @old is the domain the core believes is installed at @pasid (NULL for
+ * none): a new attach has none, a rollback names the domain it undoes.
+ */
+static int mock_sva_attach(struct mock_domain *md, struct mock_dev *mdev,
+			   ioasid_t pasid, struct mock_domain *old)
+{
+	struct mock_domain *cur;
 	int rc;
 
 	mock_dev_count(mdev, MOCK_CNT_ATTACH_CALLS, 1);
-	/*
-	 * A domain's page table format belongs to the IOMMU that built it;
-	 * -EINVAL tells the core to try another domain or allocate one. This
-	 * check comes before fault injection, so that an injected fault hits
-	 * the attach that would have succeeded, not the core's probing of
-	 * other instances' domains.
-	 */
-	rc = md->inst != mdev->inst ? -EINVAL :
-	     mock_fault_check(MOCK_IOMMU_FAULT_SET_DEV_PASID, mdev);
-	if (!rc) {
-		mutex_lock(&mock_lock);
-		rc = mock_pasid_set(mdev, pasid, md);
-		mutex_unlock(&mock_lock);
+	if (!mock_pasid_callable(mdev, pasid, "set_dev_pasid")) {
+		rc = -EINVAL;
+		goto out;
 	}
+	/*
+	 * The core checks that a domain comes from the device's driver
+	 * (domain->owner) before it offers it: another driver's page tables
+	 * are nothing this one could walk.
+	 */
+	if (md->inst->iommu.ops != mdev->inst->iommu.ops) {
+		mock_unexpected(mdev, "set_dev_pasid with another driver's domain",
+				pasid);
+		rc = -EINVAL;
+		goto out;
+	}
+	/*
+	 * Whether a domain serves other instances of the driver is the
+	 * driver's choice: -EINVAL tells the core to try another domain or
+	 * allocate one. This check comes before fault injection, so that an
+	 * injected fault hits the attach that would have succeeded, not the
+	 * core's probing of other instances' domains.
+	 */
+	rc = !mock_domain_serves(md, mdev) ? -EINVAL :
+	     mock_fault_check(MOCK_IOMMU_FAULT_SET_DEV_PASID, mdev);
+	if (rc)
+		goto out;
+
+	mutex_lock(&mock_lock);
+	cur = xa_load(&mdev->pasids, pasid);
+	if (cur != old) {
+		/* Hardware finds the entry in use: refuse, as intel does */
+		mock_unexpected(mdev, cur ? "set_dev_pasid over an existing entry" :
+				"set_dev_pasid replacing an empty entry", pasid);
+		rc = -EBUSY;
+	} else {
+		rc = mock_pasid_set(mdev, pasid, md);
+	}
+	mutex_unlock(&mock_lock);
+out:
 	if (rc)
 		mock_dev_count(mdev, MOCK_CNT_ATTACH_FAILED, 1);
 	return rc;
 }
+
+#ifdef HAVE_SET_DEV_PASID_OLD
+static int mock_sva_set_dev_pasid(struct iommu_domain *domain,
+				  struct device *dev, ioasid_t pasid,
+				  struct iommu_domain *old)
+{
+	return mock_sva_attach(to_mock_domain(domain), dev_iommu_priv_get(dev),
+			       pasid, mock_sva_domain(old));
+}
+#else
+static int mock_sva_set_dev_pasid(struct iommu_domain *domain,
+				  struct device *dev, ioasid_t pasid)
+{
+	return mock_sva_attach(to_mock_domain(domain), dev_iommu_priv_get(dev),
+			       pasid, NULL);
+}
+#endif
 
 /* Empties the PASID table of a device the core releases. */
 void mock_pasid_release(struct mock_dev *mdev)
@@ -315,13 +442,23 @@ void mock_pasid_release(struct mock_dev *mdev)
  * hardware that stops a PASID, finish the device's transfers and page
  * requests before returning: the core frees the domain after this, and a
  * transfer or a queued page request must not use it (or its mm) then.
+ * @old is the domain the core detaches, which must be the entry.
  */
-static void mock_pasid_detach(struct device *dev, ioasid_t pasid)
+static void mock_pasid_detach(struct device *dev, ioasid_t pasid,
+			      struct iommu_domain *old)
 {
 	struct mock_dev *mdev = dev_iommu_priv_get(dev);
+	struct mock_domain *cur;
 
 	mock_dev_count(mdev, MOCK_CNT_DETACH_CALLS, 1);
+	if (!mock_pasid_callable(mdev, pasid, "PASID detach"))
+		return;
 	mutex_lock(&mock_lock);
+	cur = xa_load(&mdev->pasids, pasid);
+	if (!cur)
+		mock_unexpected(mdev, "PASID detach without an entry", pasid);
+	else if (old && cur != mock_sva_domain(old))
+		mock_unexpected(mdev, "PASID detach of another domain", pasid);
 	WARN_ON(mock_pasid_set(mdev, pasid, NULL));
 	mutex_unlock(&mock_lock);
 	mock_dma_drain(mdev);
@@ -336,7 +473,7 @@ int mock_blocked_set_dev_pasid(struct iommu_domain *domain,
 			       struct device *dev, ioasid_t pasid,
 			       struct iommu_domain *old)
 {
-	mock_pasid_detach(dev, pasid);
+	mock_pasid_detach(dev, pasid, old);
 	return 0;
 }
 #endif
@@ -346,7 +483,7 @@ int mock_blocked_set_dev_pasid(struct iommu_domain *domain,
 void mock_remove_dev_pasid(struct device *dev, ioasid_t pasid,
 			   struct iommu_domain *domain)
 {
-	mock_pasid_detach(dev, pasid);
+	mock_pasid_detach(dev, pasid, domain);
 }
 #endif
 
@@ -354,6 +491,30 @@ const struct iommu_domain_ops mock_sva_domain_ops = {
 	.set_dev_pasid = mock_sva_set_dev_pasid,
 	.free = mock_sva_domain_free,
 };
+
+static int mock_count_attached(struct device *dev, void *data)
+{
+	struct mock_dev *mdev = dev_iommu_priv_get(dev);
+
+	/* Under group->mutex, then mock_lock: the order of set_dev_pasid() */
+	mutex_lock(&mock_lock);
+	*(unsigned int *)data += mdev->nr_attached;
+	mutex_unlock(&mock_lock);
+	return 0;
+}
+
+/* Has any device of @mdev's IOMMU group a domain at some PASID? */
+bool mock_group_attached(struct mock_dev *mdev)
+{
+	struct iommu_group *group = iommu_group_get(&mdev->pdev->dev);
+	unsigned int n = 0;
+
+	if (!group)
+		return false;
+	iommu_group_for_each_dev(group, &n, mock_count_attached);
+	iommu_group_put(group);
+	return n;
+}
 
 int mock_pasid_info(struct mock_dev *mdev, struct mock_iommu_pasid_info *pi)
 {
@@ -367,18 +528,31 @@ int mock_pasid_info(struct mock_dev *mdev, struct mock_iommu_pasid_info *pi)
 	return 0;
 }
 
+/*
+ * A live domain allocated by an instance of @mf, NULL for any other: what
+ * another file's domains see of their mms is none of its business. Under
+ * mock_lock, which also keeps inst->owner stable.
+ */
+static struct mock_domain *mock_domain_find(struct mock_file *mf, u32 id)
+{
+	struct mock_domain *md;
+
+	lockdep_assert_held(&mock_lock);
+	md = xa_load(&mock_domains, id);
+	return md && md->inst->owner == mf ? md : NULL;
+}
+
 int mock_domain_info(struct mock_file *mf, struct mock_iommu_domain_info *di)
 {
 	struct mock_domain *md;
 
 	mutex_lock(&mock_lock);
-	md = xa_load(&mock_domains, di->domain_id);
+	md = mock_domain_find(mf, di->domain_id);
 	if (!md) {
 		mutex_unlock(&mock_lock);
 		return -ENOENT;
 	}
-	/* A live domain is attached, so its instance still has devices */
-	di->out_instance_id = md->inst->owner == mf ? md->inst->obj.id : 0;
+	di->out_instance_id = md->inst->obj.id;
 	/*
 	 * domain->users changes under the core's private iommu_sva_lock,
 	 * which we cannot take. The tests read it only when no bind or unbind
@@ -400,13 +574,14 @@ int mock_domain_info(struct mock_file *mf, struct mock_iommu_domain_info *di)
 	return 0;
 }
 
-int mock_domain_invalidations(struct mock_iommu_invalidations *inv)
+int mock_domain_invalidations(struct mock_file *mf,
+			      struct mock_iommu_invalidations *inv)
 {
 	struct mock_domain *md;
 	u32 i, n, first;
 
 	mutex_lock(&mock_lock);
-	md = xa_load(&mock_domains, inv->domain_id);
+	md = mock_domain_find(mf, inv->domain_id);
 	if (!md) {
 		mutex_unlock(&mock_lock);
 		return -ENOENT;
@@ -423,6 +598,27 @@ int mock_domain_invalidations(struct mock_iommu_invalidations *inv)
 			md->inval[(first + i) % MOCK_IOMMU_INVAL_RECORDS];
 	spin_unlock_irq(&md->lock);
 	mutex_unlock(&mock_lock);
+	return 0;
+}
+
+int mock_kva_flush(struct mock_iommu_kva_flush *kf)
+{
+	struct mm_struct *mm = current->mm;
+	struct mock_domain *md;
+	unsigned long index;
+	u32 n = 0;
+
+	if (kf->__reserved || !mm)
+		return -EINVAL;
+	mutex_lock(&mock_lock);
+	xa_for_each(&mock_domains, index, md)
+		if (md->mm == mm) {
+			/* What mmu_notifier_arch_invalidate_secondary_tlbs() calls */
+			mock_mn_invalidate(&md->notifier, mm, PAGE_OFFSET, ~0UL);
+			n++;
+		}
+	mutex_unlock(&mock_lock);
+	kf->out_domains = n;
 	return 0;
 }
 

@@ -74,6 +74,15 @@ static void mock_release_device(struct device *dev)
 	 */
 	mock_pasid_release(mdev);
 	mock_dev_count(mdev, MOCK_CNT_DEVICES_RELEASED, 1);
+#ifdef HAVE_RELEASE_DOMAIN
+	/*
+	 * With a release_domain the core parks the device on it first; one
+	 * that never attached (a failed probe) has nothing to park.
+	 */
+	if (mdev->rid_type && mdev->rid_type != IOMMU_DOMAIN_BLOCKED)
+		mock_unexpected(mdev, "release_device while not blocked",
+				IOMMU_NO_PASID);
+#endif
 }
 
 static struct iommu_group *mock_device_group(struct device *dev)
@@ -101,7 +110,10 @@ static int mock_attach_dev(struct iommu_domain *domain, struct device *dev,
 static int mock_attach_dev(struct iommu_domain *domain, struct device *dev)
 #endif
 {
+	struct mock_dev *mdev = dev_iommu_priv_get(dev);
+
 	/* No hardware: switching between identity and blocked is free */
+	WRITE_ONCE(mdev->rid_type, domain->type);
 	return 0;
 }
 
@@ -145,7 +157,23 @@ const struct iommu_ops mock_iommu_ops = {
 	.owner = THIS_MODULE,
 	.identity_domain = &mock_identity_domain,
 	.blocked_domain = &mock_blocked_domain,
+#ifdef HAVE_RELEASE_DOMAIN
+	/*
+	 * Like real drivers: the core blocks a device's DMA before releasing
+	 * it, so nothing it still does reaches memory through a domain about
+	 * to be freed.
+	 */
+	.release_domain = &mock_blocked_domain,
+#endif
 };
+
+/*
+ * The ops of another driver (MOCK_IOMMU_INSTANCE_FOREIGN), a copy of ours
+ * made at load: the same callbacks, but the core tells drivers apart by
+ * their ops and must never offer a domain of one to a device of the other
+ * (domain->owner).
+ */
+struct iommu_ops mock_foreign_ops;
 
 struct mock_instance *mock_instance_create(struct mock_file *owner,
 					   u32 max_pasids, u32 flags)
@@ -161,6 +189,7 @@ struct mock_instance *mock_instance_create(struct mock_file *owner,
 	inst->owner = owner;
 	inst->flags = flags;
 	inst->serial = atomic64_inc_return(&mock_serial);
+	refcount_set(&inst->refs, 1);
 	inst->iommu.max_pasids = max_pasids ?: default_max_pasids;
 	snprintf(name, sizeof(name), "mock_iommu.%llu", inst->serial);
 
@@ -181,7 +210,9 @@ struct mock_instance *mock_instance_create(struct mock_file *owner,
 	rc = iommu_device_sysfs_add(&inst->iommu, NULL, NULL, "%s", name);
 	if (rc)
 		goto err_queue;
-	rc = iommu_device_register(&inst->iommu, &mock_iommu_ops, NULL);
+	rc = iommu_device_register(&inst->iommu,
+				   flags & MOCK_IOMMU_INSTANCE_FOREIGN ?
+				   &mock_foreign_ops : &mock_iommu_ops, NULL);
 	if (rc)
 		goto err_sysfs;
 	return inst;
@@ -195,14 +226,29 @@ err_free:
 	return ERR_PTR(rc);
 }
 
-/* The caller made sure no device sits behind @inst any more. */
+void mock_instance_put(struct mock_instance *inst)
+{
+	if (refcount_dec_and_test(&inst->refs))
+		kfree(inst);
+}
+
+/*
+ * The caller made sure no device sits behind @inst any more. SVA domains it
+ * allocated may live on, attached to devices of other instances: they keep
+ * the structure (not the IOMMU) until they are freed.
+ */
 void mock_instance_destroy(struct mock_instance *inst)
 {
 	WARN_ON(inst->nr_devices);
 	iommu_device_unregister(&inst->iommu);
 	iommu_device_sysfs_remove(&inst->iommu);
 	iopf_queue_free(inst->iopf_queue);
-	kfree(inst);
+	inst->iopf_queue = NULL;
+	/* Its table id means nothing any more: no file owns it */
+	mutex_lock(&mock_lock);
+	inst->owner = NULL;
+	mutex_unlock(&mock_lock);
+	mock_instance_put(inst);
 }
 
 struct mock_dev *mock_dev_create(struct mock_instance *inst, u32 pasid_bits,
@@ -306,6 +352,7 @@ int mock_instance_init(void)
 	struct mock_dev *mdev;
 	int i;
 
+	mock_foreign_ops = mock_iommu_ops;
 	inst = mock_instance_create(NULL, 0, 0);
 	if (IS_ERR(inst))
 		return PTR_ERR(inst);

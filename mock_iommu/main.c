@@ -10,6 +10,7 @@
  * run under the file's lock; transfers (MOCK_IOMMU_OP_DMA) take it only to
  * find their device.
  */
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -18,6 +19,13 @@
 #include <linux/uaccess.h>
 
 #include "mock_iommu.h"
+
+/*
+ * Serializes registering and unregistering instances (iommu_device_register()
+ * probes every platform device) with creating and destroying devices, across
+ * files. Taken under a file's lock, outside every core lock.
+ */
+static DEFINE_MUTEX(mock_topology_lock);
 
 unsigned int default_max_pasids = 1U << 20;
 module_param(default_max_pasids, uint, 0444);
@@ -44,6 +52,21 @@ struct mock_obj *mock_obj_get(struct mock_file *mf, u32 id,
 	return obj;
 }
 
+/*
+ * Reserves the lowest free id of the file's table for an object about to be
+ * created. A file holds at most MOCK_IOMMU_MAX_OBJECTS objects: -ENOSPC
+ * beyond, so that one file cannot pin unbounded kernel memory.
+ */
+int mock_obj_reserve(struct mock_file *mf, u32 *id)
+{
+	int rc;
+
+	lockdep_assert_held(&mf->lock);
+	rc = xa_alloc(&mf->objs, id, NULL, XA_LIMIT(1, MOCK_IOMMU_MAX_OBJECTS),
+		      GFP_KERNEL);
+	return rc == -EBUSY ? -ENOSPC : rc;
+}
+
 #define mock_get(mf, id, type, otype)					\
 	({								\
 		struct mock_obj *__obj = mock_obj_get(mf, id, otype);	\
@@ -58,13 +81,18 @@ static int mock_cmd_instance_create(struct mock_file *mf,
 	u32 id;
 	int rc;
 
-	if (ic->__reserved || ic->flags & ~MOCK_IOMMU_INSTANCE_NO_SVA)
+	if (ic->__reserved ||
+	    ic->flags & ~(MOCK_IOMMU_INSTANCE_NO_SVA |
+			  MOCK_IOMMU_INSTANCE_SHARED_SVA |
+			  MOCK_IOMMU_INSTANCE_FOREIGN))
 		return -EINVAL;
 
-	rc = xa_alloc(&mf->objs, &id, NULL, xa_limit_31b, GFP_KERNEL);
+	rc = mock_obj_reserve(mf, &id);
 	if (rc)
 		return rc;
+	mutex_lock(&mock_topology_lock);
 	inst = mock_instance_create(mf, ic->max_pasids, ic->flags);
+	mutex_unlock(&mock_topology_lock);
 	if (IS_ERR(inst)) {
 		xa_release(&mf->objs, id);
 		return PTR_ERR(inst);
@@ -102,12 +130,21 @@ static int mock_cmd_device_create(struct mock_file *mf,
 		/* A uacce parent's queue handles must all name it */
 		if (mock_uacce_parent(mf, peer))
 			return -EBUSY;
+		/*
+		 * The core attaches a group's PASIDs to the members it has at
+		 * the time: a newcomer would have no entry at them, and their
+		 * detach would reach it as an unexpected call
+		 */
+		if (mock_group_attached(peer))
+			return -EBUSY;
 	}
 
-	rc = xa_alloc(&mf->objs, &id, NULL, xa_limit_31b, GFP_KERNEL);
+	rc = mock_obj_reserve(mf, &id);
 	if (rc)
 		return rc;
+	mutex_lock(&mock_topology_lock);
 	mdev = mock_dev_create(inst, dc->pasid_bits, peer);
+	mutex_unlock(&mock_topology_lock);
 	if (IS_ERR(mdev)) {
 		xa_release(&mf->objs, id);
 		return PTR_ERR(mdev);
@@ -137,14 +174,18 @@ static int mock_obj_destroy(struct mock_file *mf, struct mock_obj *obj)
 		if (inst->nr_devices)
 			return -EBUSY;
 		xa_erase(&mf->objs, obj->id);
+		mutex_lock(&mock_topology_lock);
 		mock_instance_destroy(inst);
+		mutex_unlock(&mock_topology_lock);
 		return 0;
 	case MOCK_OBJ_DEVICE:
 		mdev = container_of(obj, struct mock_dev, obj);
 		if (mdev->nr_refs || atomic_read(&mdev->nr_dma))
 			return -EBUSY;
 		xa_erase(&mf->objs, obj->id);
+		mutex_lock(&mock_topology_lock);
 		mock_dev_destroy(mdev);
+		mutex_unlock(&mock_topology_lock);
 		return 0;
 	case MOCK_OBJ_BOND:
 		mock_unbind(mf, container_of(obj, struct mock_bond, obj));
@@ -248,7 +289,7 @@ static int mock_cmd_invalidations(struct mock_file *mf,
 
 	if (inv->__reserved || inv->__reserved2)
 		return -EINVAL;
-	return mock_domain_invalidations(inv);
+	return mock_domain_invalidations(mf, inv);
 }
 
 /*
@@ -272,6 +313,11 @@ static int mock_cmd_dma(struct mock_file *mf, struct mock_iommu_cmd *cmd)
 	rc = mock_dma(mdev, &cmd->dma);
 	atomic_dec(&mdev->nr_dma);
 	return rc;
+}
+
+static int mock_cmd_kva_flush(struct mock_file *mf, struct mock_iommu_cmd *cmd)
+{
+	return mock_kva_flush(&cmd->kva_flush);
 }
 
 /* Is @mdev the parent of a uacce device of @mf? */
@@ -306,7 +352,7 @@ static int mock_cmd_uacce_create(struct mock_file *mf,
 	if (mock_uacce_parent(mf, mdev))
 		return -EBUSY;
 
-	rc = xa_alloc(&mf->objs, &id, NULL, xa_limit_31b, GFP_KERNEL);
+	rc = mock_obj_reserve(mf, &id);
 	if (rc)
 		return rc;
 	rc = mock_uacce_create(mdev, uc, &mu);
@@ -362,7 +408,12 @@ static const struct mock_op mock_ops[] = {
 	MOCK_OP(MOCK_IOMMU_OP_DOMAIN_INFO, mock_cmd_domain_info, domain_info,
 		false, 0),
 	MOCK_OP(MOCK_IOMMU_OP_MM_INFO, mock_cmd_mm_info, mm_info, false, 0),
-	MOCK_OP(MOCK_IOMMU_OP_COUNTERS, mock_cmd_counters, counters, true, 0),
+	/*
+	 * COUNTERS grew: callers built before unexpected_calls still get the
+	 * counters they know (copy_to_user() stops at their size)
+	 */
+	MOCK_OP(MOCK_IOMMU_OP_COUNTERS, mock_cmd_counters,
+		counters.page_responses_stale, true, 0),
 	MOCK_OP(MOCK_IOMMU_OP_FAULT_INJECT, mock_cmd_fault_inject,
 		fault_inject, false, 0),
 	MOCK_OP(MOCK_IOMMU_OP_INVALIDATIONS, mock_cmd_invalidations,
@@ -376,6 +427,8 @@ static const struct mock_op mock_ops[] = {
 	MOCK_OP(MOCK_IOMMU_OP_UACCE_CREATE, mock_cmd_uacce_create,
 		uacce_create, true,
 		offsetof(struct mock_iommu_cmd, uacce_create.out_uacce_id)),
+	MOCK_OP(MOCK_IOMMU_OP_KVA_FLUSH, mock_cmd_kva_flush, kva_flush, false,
+		0),
 };
 
 static long mock_fops_ioctl(struct file *filp, unsigned int cmd,
@@ -437,6 +490,15 @@ static long mock_fops_ioctl(struct file *filp, unsigned int cmd,
 static int mock_fops_open(struct inode *inode, struct file *filp)
 {
 	struct mock_file *mf;
+
+	/*
+	 * The file mode keeps other users out, but root without
+	 * CAP_SYS_ADMIN (a container, a sandbox) must not register IOMMUs
+	 * and bind devices either. Like iommufd's test ops, the check is at
+	 * open: a file passed on keeps the rights of its opener.
+	 */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 
 	mf = kzalloc_obj(*mf);
 	if (!mf)

@@ -9,8 +9,10 @@
  *       -> group->mutex (core)             [attach/detach PASID]
  *         -> mock_lock (ours)             [domain table, PASID tables]
  *       -> mmap_lock / SRCU (mmu_notifier_register/unregister)
- *     -> iommu_probe_device_lock (core)   [platform device add/remove]
- *       -> xa_lock of mock_devices, fault_lock (spinlocks)
+ *     -> mock_topology_lock (ours)        [instance (un)register,
+ *                                          platform device add/remove]
+ *       -> iommu_probe_device_lock (core)
+ *         -> xa_lock of mock_devices, fault_lock (spinlocks)
  *
  * mock_lock is never held while calling into the IOMMU core or while
  * touching user memory, and the driver callbacks never take a file's lock,
@@ -48,6 +50,7 @@
 #include <linux/iommu.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
+#include <linux/refcount.h>
 #include <linux/rwsem.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -92,6 +95,8 @@ enum mock_counter {
 	MOCK_CNT_PAGE_RESPONSES,
 	MOCK_CNT_PAGE_RESPONSES_FAILED,
 	MOCK_CNT_PAGE_RESPONSES_STALE,
+	MOCK_CNT_UNEXPECTED_CALLS,
+	MOCK_CNT_KVA_INVALIDATIONS,
 	MOCK_CNT_NR,
 };
 
@@ -137,6 +142,9 @@ struct mock_obj {
  * @iopf_queue: the I/O page fault queue its devices report page requests
  *	to; NULL without CONFIG_IOMMU_IOPF
  * @counters: events of this instance
+ * @refs: the table's reference, dropped at destroy, and one per SVA domain
+ *	the instance allocated: a domain shared with devices of other
+ *	instances may outlive it, and still counts its events here
  */
 struct mock_instance {
 	struct mock_obj obj;
@@ -147,6 +155,7 @@ struct mock_instance {
 	unsigned int nr_devices;
 	struct iopf_queue *iopf_queue;
 	struct mock_counters counters;
+	refcount_t refs;
 };
 
 /**
@@ -172,6 +181,8 @@ struct mock_instance {
  * @prq_pending: page requests waiting for their response
  * @next_grpid: page request group index to try next
  * @counters: events of this device
+ * @rid_type: type of the static domain last attached to the device's RID
+ *	(identity or blocked), 0 before the first attach
  */
 struct mock_dev {
 	struct mock_obj obj;
@@ -191,6 +202,7 @@ struct mock_dev {
 	struct list_head prq_pending;
 	u32 next_grpid;
 	struct mock_counters counters;
+	unsigned int rid_type;
 };
 
 /**
@@ -272,6 +284,7 @@ struct mock_file {
 extern struct mutex mock_lock;
 extern struct mock_counters mock_global_counters;
 extern const struct iommu_ops mock_iommu_ops;
+extern struct iommu_ops mock_foreign_ops;
 extern const struct iommu_domain_ops mock_sva_domain_ops;
 extern unsigned int default_max_pasids;
 
@@ -313,11 +326,13 @@ void mock_counters_read(struct mock_counters *src,
 struct mock_obj *mock_obj_get(struct mock_file *mf, u32 id,
 			      enum mock_obj_type type);
 bool mock_uacce_parent(struct mock_file *mf, struct mock_dev *mdev);
+int mock_obj_reserve(struct mock_file *mf, u32 *id);
 
 /* instance.c */
 struct mock_instance *mock_instance_create(struct mock_file *owner,
 					   u32 max_pasids, u32 flags);
 void mock_instance_destroy(struct mock_instance *inst);
+void mock_instance_put(struct mock_instance *inst);
 struct mock_dev *mock_dev_create(struct mock_instance *inst, u32 pasid_bits,
 				 struct mock_dev *peer);
 void mock_dev_destroy(struct mock_dev *mdev);
@@ -342,9 +357,13 @@ int mock_fault_arm(struct mock_file *mf,
 void mock_fault_disarm_file(struct mock_file *mf);
 int mock_fault_check(enum mock_iommu_fault_site site, struct mock_dev *mdev);
 int mock_pasid_info(struct mock_dev *mdev, struct mock_iommu_pasid_info *pi);
+bool mock_group_attached(struct mock_dev *mdev);
 int mock_domain_info(struct mock_file *mf, struct mock_iommu_domain_info *di);
-int mock_domain_invalidations(struct mock_iommu_invalidations *inv);
+int mock_domain_invalidations(struct mock_file *mf,
+			      struct mock_iommu_invalidations *inv);
+void mock_unexpected(struct mock_dev *mdev, const char *what, ioasid_t pasid);
 void mock_mm_info(struct mock_iommu_mm_info *mi);
+int mock_kva_flush(struct mock_iommu_kva_flush *kf);
 void mock_domain_exit(void);
 
 /* dma.c */

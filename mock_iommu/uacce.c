@@ -191,6 +191,19 @@ int mock_uacce_create(struct mock_dev *mdev,
 		rc = PTR_ERR(uacce);
 		goto err_free;
 	}
+	/*
+	 * uacce_alloc() may drop UACCE_DEV_SVA (older kernels, 6.12 among
+	 * them, do when iommu_dev_enable_feature() fails, as it does here),
+	 * and then its open() would never bind: like hisi_qm, check what it
+	 * negotiated.
+	 */
+	if (!(uacce->flags & UACCE_DEV_SVA)) {
+		dev_info(&mdev->pdev->dev,
+			 "mock_iommu: uacce_alloc() dropped UACCE_DEV_SVA\n");
+		uacce_remove(uacce);
+		rc = -EOPNOTSUPP;
+		goto err_free;
+	}
 	uacce->api_ver = MOCK_IOMMU_UACCE_API;
 	uacce->algs = MOCK_IOMMU_UACCE_ALGS;
 	uacce->priv = mu;

@@ -60,6 +60,23 @@ static inline void mock_sleep_ms(int ms)
 }
 
 /*
+ * The module-wide count of driver callbacks the core should never have made
+ * (see &struct mock_iommu_counters), when the test opened its file: the
+ * test must leave it unchanged.
+ */
+static __u64 mock_unexpected_at_open;
+
+static inline int mock_unexpected_calls(int fd, __u64 *count)
+{
+	struct mock_iommu_cmd cmd = {};
+	int ret = mock_ioctl(fd, MOCK_IOMMU_OP_COUNTERS, 0, &cmd);
+
+	if (!ret)
+		*count = cmd.counters.unexpected_calls;
+	return ret;
+}
+
+/*
  * Open the test device into *fd. Returns why the tests cannot run here (the
  * caller SKIP()s with it), or NULL: then *fd is the file, or -1 with errno
  * set for any other failure, which the caller's assertion reports.
@@ -71,6 +88,8 @@ static inline const char *mock_open(int *fd)
 		return MOCK_DEV_PATH " is missing: load mock_iommu.ko";
 	if (*fd < 0 && (errno == EACCES || errno == EPERM))
 		return MOCK_DEV_PATH " needs root";
+	if (*fd >= 0)
+		mock_unexpected_calls(*fd, &mock_unexpected_at_open);
 	return NULL;
 }
 
@@ -439,8 +458,9 @@ static inline int _test_cmd_queue_info(int qfd, struct mock_uacce_queue_info *ou
 
 /*
  * The module-wide state that every test must leave as it found it: nothing
- * bound, no SVA domain alive. Other files may hold devices, so those are
- * not part of it.
+ * bound, no SVA domain alive, and no driver callback the core must not make
+ * since the test opened its file. Other files may hold devices, so those
+ * are not part of it.
  */
 #define test_no_sva_state_left(fd)					\
 	({								\
@@ -450,6 +470,9 @@ static inline int _test_cmd_queue_info(int qfd, struct mock_uacce_queue_info *ou
 		EXPECT_EQ(0, __c.handles_alive);			\
 		EXPECT_EQ(0, __c.domains_alive);			\
 		EXPECT_EQ(__c.domains_allocated, __c.domains_freed);	\
+		EXPECT_EQ(mock_unexpected_at_open, __c.unexpected_calls) \
+			TH_LOG("the core made driver calls it must not "	\
+			       "make: see dmesg for \"unexpected call\""); \
 	})
 
 /* Close the test's file; then nothing it made may be left bound */

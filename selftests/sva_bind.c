@@ -351,6 +351,219 @@ TEST_F(sva, unbind_leaves_other_pairs)
 }
 
 /*
+ * One mm bound to devices of two instances, by the kind of the instances.
+ * arm-smmu-v3 builds an SVA domain for one SMMU and refuses it on a master
+ * of another (-EINVAL), so the core allocates a domain per instance; the
+ * Intel driver's SVA domain serves all its IOMMUs, so the core reuses the
+ * mm's domain. A domain of another driver must never even be offered: the
+ * core checks domain->owner before calling set_dev_pasid().
+ */
+FIXTURE(sva_kind) {
+	int fd;
+	__u32 instance[2];
+	__u32 dev[2];		/* dev[i] on instance[i] */
+};
+
+FIXTURE_VARIANT(sva_kind) {
+	__u32 flags[2];		/* of instance[0] and instance[1] */
+	bool shared;		/* one domain serves both devices */
+	/* set_dev_pasid() calls instance[1] gets for the second bind */
+	unsigned int attach_calls;
+};
+
+FIXTURE_VARIANT_ADD(sva_kind, arm_like) {
+	.attach_calls = 2,	/* instance[0]'s domain, refused; its own */
+};
+
+FIXTURE_VARIANT_ADD(sva_kind, intel_like) {
+	.flags = { MOCK_IOMMU_INSTANCE_SHARED_SVA, MOCK_IOMMU_INSTANCE_SHARED_SVA },
+	.shared = true,
+	.attach_calls = 1,
+};
+
+/* Only one of the two is Intel-like: the arm-like one decides */
+FIXTURE_VARIANT_ADD(sva_kind, intel_like_and_arm_like) {
+	.flags = { MOCK_IOMMU_INSTANCE_SHARED_SVA, 0 },
+	.attach_calls = 2,
+};
+
+/* instance[1] is another driver: the core never offers it the domain */
+FIXTURE_VARIANT_ADD(sva_kind, foreign_driver) {
+	.flags = { 0, MOCK_IOMMU_INSTANCE_FOREIGN },
+	.attach_calls = 1,
+};
+
+/* Sharing stops at the driver: Intel-like instances of two drivers */
+FIXTURE_VARIANT_ADD(sva_kind, foreign_intel_like) {
+	.flags = { MOCK_IOMMU_INSTANCE_SHARED_SVA,
+		   MOCK_IOMMU_INSTANCE_SHARED_SVA | MOCK_IOMMU_INSTANCE_FOREIGN },
+	.attach_calls = 1,
+};
+
+FIXTURE_SETUP(sva_kind)
+{
+	const char *skip;
+	unsigned int i;
+
+	skip = mock_open(&self->fd);
+	if (skip)
+		SKIP(return, "%s", skip);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", MOCK_DEV_PATH, strerror(errno));
+	for (i = 0; i < 2; i++) {
+		test_cmd_instance_create(self->fd, 0, variant->flags[i], &self->instance[i]);
+		test_cmd_device_create(self->fd, self->instance[i], MOCK_PASID_BITS, 0,
+				       &self->dev[i]);
+	}
+	skip = mock_sva_disabled(self->fd, self->dev[0]);
+	if (skip)
+		SKIP(return, "%s", skip);
+}
+
+FIXTURE_TEARDOWN(sva_kind)
+{
+	test_close_leaves_nothing(self->fd);
+}
+
+/* The counters of instance @inst moved by exactly these since @c0 */
+#define test_instance_delta(inst, c0, allocs, attaches, failed, detaches)	\
+	({									\
+		struct mock_iommu_counters __c, __c0 = (c0);			\
+		test_cmd_counters(self->fd, inst, &__c);			\
+		ASSERT_EQ(__c0.alloc_calls + (allocs), __c.alloc_calls);	\
+		ASSERT_EQ(__c0.attach_calls + (attaches), __c.attach_calls);	\
+		ASSERT_EQ(__c0.attach_failed + (failed), __c.attach_failed);	\
+		ASSERT_EQ(__c0.detach_calls + (detaches), __c.detach_calls);	\
+		ASSERT_EQ(__c0.unexpected_calls, __c.unexpected_calls);		\
+	})
+
+TEST_F(sva_kind, one_mm_two_instances)
+{
+	struct mock_iommu_counters i0, i1;
+	struct mock_iommu_domain_info di;
+	struct mock_iommu_sva_info a, b;
+
+	test_cmd_bind(self->fd, self->dev[0], &a);
+	test_cmd_counters(self->fd, self->instance[0], &i0);
+	test_cmd_counters(self->fd, self->instance[1], &i1);
+	test_cmd_bind(self->fd, self->dev[1], &b);
+	ASSERT_EQ(a.pasid, b.pasid);
+	ASSERT_NE(a.handle_id, b.handle_id);
+	if (variant->shared) {
+		ASSERT_EQ(a.domain_id, b.domain_id);
+		ASSERT_EQ(2, b.domain_users);
+		ASSERT_EQ(1, mock_mm_domains(self->fd));
+		test_instance_delta(self->instance[1], i1, 0, 1, 0, 0);
+	} else {
+		/* Domain ids are handed out in order: the next one is b's */
+		ASSERT_EQ(a.domain_id + 1, b.domain_id);
+		ASSERT_EQ(1, b.domain_users);
+		ASSERT_EQ(2, mock_mm_domains(self->fd));
+		test_instance_delta(self->instance[1], i1, 1, variant->attach_calls,
+				    variant->attach_calls - 1, 0);
+		test_domain_users(self->fd, b.domain_id, 1);
+	}
+	test_instance_delta(self->instance[0], i0, 0, 0, 0, 0);
+	test_domain_users(self->fd, a.domain_id, variant->shared ? 2 : 1);
+	test_pasid_domain(self->fd, self->dev[0], a.pasid, a.domain_id);
+	test_pasid_domain(self->fd, self->dev[1], a.pasid, b.domain_id);
+	test_cmd_domain_info(self->fd, b.domain_id, &di);
+	ASSERT_EQ(variant->shared ? self->instance[0] : self->instance[1], di.out_instance_id);
+	ASSERT_EQ(variant->shared ? 2 : 1, di.out_attached);
+
+	/* The first unbind leaves the other device's attachment alone */
+	test_cmd_destroy(self->fd, a.bond_id);
+	test_pasid_domain(self->fd, self->dev[0], a.pasid, 0);
+	test_pasid_domain(self->fd, self->dev[1], a.pasid, b.domain_id);
+	ASSERT_EQ(variant->shared ? 0 : -ENOENT,
+		  _test_cmd_domain_info(self->fd, a.domain_id, &di));
+	if (variant->shared)
+		ASSERT_EQ(1, di.out_users);
+	test_cmd_bond_info(self->fd, b.bond_id, &b);
+	ASSERT_EQ(1, b.domain_users);
+	test_cmd_destroy(self->fd, b.bond_id);
+	test_domain_freed(self->fd, b.domain_id);
+	test_instance_delta(self->instance[0], i0, 0, 0, 0, 1);
+	test_instance_delta(self->instance[1], i1, variant->shared ? 0 : 1,
+			    variant->attach_calls, variant->attach_calls - 1, 1);
+	ASSERT_EQ(0, mock_mm_domains(self->fd));
+}
+
+/*
+ * A shared domain outlives the instance that allocated it while a device
+ * of another instance uses it; it is then no file's to query, but its
+ * bond still reports it, and it is freed at the last unbind.
+ */
+TEST_F(sva_kind, domain_outlives_its_instance)
+{
+	struct mock_iommu_sva_info a, b;
+	struct mock_iommu_counters c;
+
+	test_cmd_bind(self->fd, self->dev[0], &a);
+	test_cmd_bind(self->fd, self->dev[1], &b);
+	test_cmd_destroy(self->fd, a.bond_id);
+	test_cmd_destroy(self->fd, self->dev[0]);
+	test_cmd_destroy(self->fd, self->instance[0]);
+	test_cmd_bond_info(self->fd, b.bond_id, &b);
+	ASSERT_EQ(variant->shared ? a.domain_id : a.domain_id + 1, b.domain_id);
+	ASSERT_EQ(1, b.domain_users);
+	/* A shared domain is instance[0]'s, which is gone */
+	ASSERT_EQ(variant->shared ? -ENOENT : 0,
+		  _test_cmd_domain_info(self->fd, b.domain_id, NULL));
+	ASSERT_EQ(1, mock_mm_domains(self->fd));
+	test_cmd_destroy(self->fd, b.bond_id);
+	ASSERT_EQ(0, mock_mm_domains(self->fd));
+	test_cmd_counters(self->fd, 0, &c);
+	ASSERT_EQ(0, c.domains_alive);
+}
+
+/*
+ * The core attaches a group's PASIDs only to the members it has at the
+ * time, and detaches them from every member: a device may not join a
+ * group while a PASID of it is attached (the driver would see a detach of
+ * an entry it never had), and may again once it is not.
+ */
+TEST_F(sva_kind, no_joining_a_bound_group)
+{
+	struct mock_iommu_sva_info a;
+	__u32 peer, nopasid;
+
+	test_cmd_device_create(self->fd, self->instance[0], 0, self->dev[0], &nopasid);
+	test_cmd_bind(self->fd, self->dev[0], &a);
+	test_err_device_create(EBUSY, self->fd, self->instance[0], MOCK_PASID_BITS,
+			       self->dev[0]);
+	/* Through a PASID-less member of the group just as well */
+	test_err_device_create(EBUSY, self->fd, self->instance[0], MOCK_PASID_BITS, nopasid);
+	test_cmd_destroy(self->fd, a.bond_id);
+	test_cmd_device_create(self->fd, self->instance[0], MOCK_PASID_BITS, nopasid, &peer);
+	test_cmd_bind(self->fd, self->dev[0], &a);
+	test_pasid_domain(self->fd, peer, a.pasid, a.domain_id);
+	test_cmd_destroy(self->fd, a.bond_id);
+	test_pasid_domain(self->fd, peer, a.pasid, 0);
+	test_cmd_destroy(self->fd, peer);
+	test_cmd_destroy(self->fd, nopasid);
+}
+
+/*
+ * Destroying a device parks it on the release domain (the blocked domain)
+ * before release_device(): the mock counts a release of a device still on
+ * its identity domain as an unexpected call.
+ */
+TEST_F(sva_kind, release_parks_device_blocked)
+{
+	struct mock_iommu_counters c0, c1;
+	struct mock_iommu_sva_info a;
+
+	test_cmd_bind(self->fd, self->dev[0], &a);
+	test_cmd_destroy(self->fd, a.bond_id);
+	test_cmd_counters(self->fd, self->instance[0], &c0);
+	test_cmd_destroy(self->fd, self->dev[0]);
+	test_cmd_counters(self->fd, self->instance[0], &c1);
+	ASSERT_EQ(c0.devices_released + 1, c1.devices_released);
+	ASSERT_EQ(c0.unexpected_calls, c1.unexpected_calls);
+	ASSERT_EQ(0, c1.unexpected_calls);
+}
+
+/*
  * One mm across many instances: one domain per instance, one PASID, and
  * each unbind frees exactly its own domain. The core walks the mm's domain
  * list on every bind, trying each domain on the device.

@@ -253,6 +253,7 @@ TEST_F(pasid, no_pasid_device)
 /* A PASID-less device sharing a group is left out of the group's attach */
 TEST_F(pasid, no_pasid_device_in_group)
 {
+	struct mock_iommu_counters c;
 	struct mock_iommu_domain_info di;
 	struct mock_iommu_sva_info b;
 	__u32 instance, with, without;
@@ -269,6 +270,16 @@ TEST_F(pasid, no_pasid_device_in_group)
 	test_err_bind(EOVERFLOW, self->fd, without);
 	test_cmd_destroy(self->fd, b.bond_id);
 	test_pasid_domain(self->fd, with, b.pasid, 0);
+
+	/* The driver was never asked about the PASID-less member */
+	test_cmd_counters(self->fd, without, &c);
+	ASSERT_EQ(0, c.attach_calls);
+	ASSERT_EQ(0, c.detach_calls);
+	ASSERT_EQ(0, c.unexpected_calls);
+	test_cmd_counters(self->fd, with, &c);
+	ASSERT_EQ(1, c.attach_calls);
+	ASSERT_EQ(1, c.detach_calls);
+	ASSERT_EQ(0, c.unexpected_calls);
 }
 
 /* An IOMMU without SVA support: the driver is asked and says no */

@@ -702,6 +702,35 @@ TEST_F(uacce, create_errors)
 	test_cmd_destroy(self->fd, dev4);
 }
 
+/*
+ * A uacce device is no fault injection target: its id is -ENOENT, like a
+ * bond's, and nothing is armed. A module that took every object that is
+ * neither a bond nor a device for an instance read past the uacce object
+ * here (KASAN: slab-out-of-bounds in mock_fault_arm).
+ */
+TEST_F(uacce, fault_inject_refuses_uacce_id)
+{
+	struct mock_iommu_counters c0, c1;
+	struct mock_iommu_sva_info b;
+	__u32 site;
+
+	for (site = MOCK_IOMMU_FAULT_DOMAIN_ALLOC; site <= MOCK_IOMMU_FAULT_PAGE_RESPONSE;
+	     site++)
+		EXPECT_EQ(-ENOENT, _test_cmd_fault_inject(self->fd, site, self->uacce_id, 1, EIO));
+	/* Disarming names a target too, and is refused alike */
+	EXPECT_EQ(-ENOENT, _test_cmd_fault_inject(self->fd, MOCK_IOMMU_FAULT_DOMAIN_ALLOC,
+						  self->uacce_id, 0, 0));
+
+	/* Nothing armed: a bind reaches the driver and succeeds */
+	test_cmd_counters(self->fd, 0, &c0);
+	test_cmd_bind(self->fd, self->dev, &b);
+	test_cmd_destroy(self->fd, b.bond_id);
+	test_cmd_counters(self->fd, 0, &c1);
+	ASSERT_EQ(c0.faults_injected, c1.faults_injected);
+	ASSERT_EQ(c0.alloc_calls + 1, c1.alloc_calls);
+	ASSERT_EQ(c0.attach_failed, c1.attach_failed);
+}
+
 /* Number of uacce devices the kernel has */
 static int uacce_count(void)
 {

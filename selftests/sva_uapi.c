@@ -6,6 +6,7 @@
  * module consistent.
  */
 #include <stddef.h>
+#include <linux/capability.h>
 #include <sys/syscall.h>
 
 #include "mock_iommu_utils.h"
@@ -45,6 +46,21 @@ static int raw_cmd(int fd, struct big_cmd *big, __u32 size, __u32 op)
 	big->cmd.op = op;
 	return ioctl(fd, MOCK_IOMMU_CMD, &big->cmd) ? -errno : 0;
 }
+
+/*
+ * No injection is armed: a bind in a child reaches the driver without an
+ * injected fault (or the kernel refuses SVA before the driver, and there
+ * is nothing to see).
+ */
+#define test_nothing_armed(fd)						\
+	({								\
+		struct mock_iommu_counters __a, __b;			\
+		int __fd = (fd);					\
+		test_cmd_counters(__fd, 0, &__a);			\
+		mock_probe_sva(__fd, self->dev);			\
+		test_cmd_counters(__fd, 0, &__b);			\
+		ASSERT_EQ(__a.faults_injected, __b.faults_injected);	\
+	})
 
 /* Nothing was created: the next free id is still free */
 #define test_nothing_created(fd, next_id) \
@@ -120,7 +136,8 @@ TEST_F(uapi, bad_values)
 {
 	__u32 other_instance, other_dev;
 
-	test_err_instance_create(EINVAL, self->fd, 0, 1U << 1);
+	/* The first flag no kernel knows */
+	test_err_instance_create(EINVAL, self->fd, 0, 1U << 3);
 	test_err_instance_create(EINVAL, self->fd, 0, ~0U);
 	test_err_device_create(EINVAL, self->fd, self->instance, 21, 0);
 	test_err_device_create(ENOENT, self->fd, 0, MOCK_PASID_BITS, 0);
@@ -141,10 +158,41 @@ TEST_F(uapi, bad_values)
 						  0, 1, 0));
 	EXPECT_EQ(-EINVAL, _test_cmd_fault_inject(self->fd, MOCK_IOMMU_FAULT_DOMAIN_ALLOC,
 						  0, 1, 4096));
+	test_nothing_armed(self->fd);
 	EXPECT_EQ(-ENOENT, _test_cmd_fault_inject(self->fd, MOCK_IOMMU_FAULT_DOMAIN_ALLOC,
 						  999, 1, EIO));
 	test_cmd_destroy(self->fd, other_dev);
 	test_cmd_destroy(self->fd, other_instance);
+}
+
+/*
+ * Only ordinary errnos can be injected: the kernel-internal ones from
+ * ERESTARTSYS (512) on would restart the ioctl or mean something else to
+ * the core, and values past MAX_ERRNO are no errors at all. Each refusal
+ * leaves nothing armed.
+ */
+TEST_F(uapi, fault_inject_ordinary_errnos_only)
+{
+	static const __u32 bad[] = {
+		EHWPOISON + 1, 511, 512 /* ERESTARTSYS */, 513 /* ERESTARTNOINTR */,
+		516 /* ERESTART_RESTARTBLOCK */, 517 /* EPROBE_DEFER */,
+		524 /* ENOTSUPP */, 4095, 4096, 0x80000000U, ~0U,
+	};
+	__u32 site;
+	unsigned int i;
+
+	for (site = MOCK_IOMMU_FAULT_DOMAIN_ALLOC; site <= MOCK_IOMMU_FAULT_PAGE_RESPONSE;
+	     site++) {
+		for (i = 0; i < ARRAY_SIZE(bad); i++)
+			EXPECT_EQ(-EINVAL, _test_cmd_fault_inject(self->fd, site, self->dev, 1,
+								  bad[i]))
+				TH_LOG("site %u error %u", site, bad[i]);
+		test_nothing_armed(self->fd);
+		/* The edges of the ordinary range are taken, and disarmed */
+		EXPECT_EQ(0, _test_cmd_fault_inject(self->fd, site, self->dev, 1, EPERM));
+		EXPECT_EQ(0, _test_cmd_fault_inject(self->fd, site, self->dev, 1, EHWPOISON));
+		EXPECT_EQ(0, _test_cmd_fault_inject(self->fd, site, self->dev, 0, 0));
+	}
 }
 
 TEST_F(uapi, missing_and_wrong_type_ids)
@@ -214,15 +262,129 @@ TEST_F(uapi, ids_are_per_file)
 
 	if (!mock_sva_disabled(self->fd, self->dev)) {
 		test_cmd_bind(self->fd, self->dev, &b);
-		test_cmd_domain_info(fd2, b.domain_id, &di);
-		ASSERT_EQ(0, di.out_instance_id);
-		ASSERT_EQ(0, di.out_flags & MOCK_IOMMU_DOMAIN_MM_RELEASED);
+		/* Another file's domains are not there for it to look at */
+		EXPECT_EQ(-ENOENT, _test_cmd_domain_info(fd2, b.domain_id, NULL));
+		EXPECT_EQ(-ENOENT, _test_cmd_invalidations(fd2, b.domain_id, NULL));
 		test_cmd_domain_info(self->fd, b.domain_id, &di);
 		ASSERT_EQ(self->instance, di.out_instance_id);
+		test_cmd_invalidations(self->fd, b.domain_id, NULL);
 		test_err_destroy(ENOENT, fd2, b.bond_id);
 		test_cmd_destroy(self->fd, b.bond_id);
 	}
 	close(fd2);
+}
+
+/*
+ * COUNTERS grew (unexpected_calls, kva_invalidations) past the 152 bytes
+ * the first binaries knew: a caller of that size still gets its counters,
+ * and nothing past its size is written; a shorter one is -EINVAL.
+ */
+#define COUNTERS_V1_END \
+	(offsetof(struct mock_iommu_cmd, counters.page_responses_stale) + sizeof(__u64))
+
+TEST_F(uapi, counters_grown_compatibly)
+{
+	struct mock_iommu_counters c;
+	struct big_cmd big;
+	__u8 tail[sizeof(big)];
+
+	ASSERT_EQ(16 + 152, COUNTERS_V1_END);
+	memset(&big, 0xa5, sizeof(big));
+	memset(tail, 0xa5, sizeof(tail));
+	big.cmd.id = 0;
+	big.cmd.__reserved = 0;
+	ASSERT_EQ(0, raw_cmd(self->fd, &big, COUNTERS_V1_END, MOCK_IOMMU_OP_COUNTERS));
+	ASSERT_EQ(0, memcmp((__u8 *)&big + COUNTERS_V1_END, tail,
+			    sizeof(big) - COUNTERS_V1_END));
+	test_cmd_counters(self->fd, self->instance, &c);
+	ASSERT_EQ(1, c.devices_probed);
+
+	memset(&big, 0, sizeof(big));
+	big.cmd.id = self->instance;
+	ASSERT_EQ(0, raw_cmd(self->fd, &big, COUNTERS_V1_END, MOCK_IOMMU_OP_COUNTERS));
+	ASSERT_EQ(1, big.cmd.counters.devices_probed);
+	ASSERT_EQ(0, big.cmd.counters.unexpected_calls);
+	ASSERT_EQ(-EINVAL, raw_cmd(self->fd, &big, COUNTERS_V1_END - 1, MOCK_IOMMU_OP_COUNTERS));
+	/* The full size, and beyond it with a zero tail */
+	memset(&big, 0, sizeof(big));
+	big.cmd.id = self->instance;
+	ASSERT_EQ(0, raw_cmd(self->fd, &big, sizeof(big.cmd), MOCK_IOMMU_OP_COUNTERS));
+	ASSERT_EQ(1, big.cmd.counters.devices_probed);
+	ASSERT_EQ(0, raw_cmd(self->fd, &big, sizeof(big), MOCK_IOMMU_OP_COUNTERS));
+}
+
+/*
+ * A file holds at most MOCK_IOMMU_MAX_OBJECTS objects: one more is -ENOSPC
+ * for every kind of object, refused before the core is called, and a freed
+ * id is taken again.
+ */
+TEST_F_TIMEOUT(uapi, object_limit, 120)
+{
+	struct mock_iommu_sva_info b, first;
+	struct mock_iommu_counters c0, c1;
+	unsigned int i;
+	int fd2;
+	__u32 id;
+
+	if (mock_sva_disabled(self->fd, self->dev))
+		SKIP(return, "%s", MOCK_SVA_DISABLED);
+	/* The instance and the device take ids 1 and 2; bonds the rest */
+	test_cmd_bind(self->fd, self->dev, &first);
+	for (i = 3; i < MOCK_IOMMU_MAX_OBJECTS; i++) {
+		test_cmd_bind(self->fd, self->dev, &b);
+		ASSERT_EQ(i + 1, b.bond_id);
+	}
+	ASSERT_EQ(MOCK_IOMMU_MAX_OBJECTS - 2, b.handle_users);
+
+	test_cmd_counters(self->fd, 0, &c0);
+	test_err_bind(ENOSPC, self->fd, self->dev);
+	test_err_instance_create(ENOSPC, self->fd, 0, 0);
+	test_err_device_create(ENOSPC, self->fd, self->instance, MOCK_PASID_BITS, 0);
+	test_cmd_counters(self->fd, 0, &c1);
+	ASSERT_EQ(c0.devices_probed, c1.devices_probed);
+	test_cmd_bond_info(self->fd, first.bond_id, &b);
+	ASSERT_EQ(MOCK_IOMMU_MAX_OBJECTS - 2, b.handle_users);
+
+	/* Another file has its own table */
+	fd2 = open(MOCK_DEV_PATH, O_RDWR);
+	ASSERT_LE(0, fd2);
+	test_cmd_instance_create(fd2, 0, 0, &id);
+	ASSERT_EQ(1, id);
+	close(fd2);
+
+	/* A freed id is taken again */
+	test_cmd_destroy(self->fd, first.bond_id);
+	test_cmd_bind(self->fd, self->dev, &b);
+	ASSERT_EQ(first.bond_id, b.bond_id);
+	test_err_bind(ENOSPC, self->fd, self->dev);
+	/* Closing the file unbinds them all (teardown checks) */
+}
+
+/* Root without CAP_SYS_ADMIN cannot open the device; an open file works */
+TEST_F(uapi, open_needs_cap_sys_admin)
+{
+	pid_t pid = fork();
+
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct __user_cap_header_struct hdr = {
+			.version = _LINUX_CAPABILITY_VERSION_3,
+		};
+		struct __user_cap_data_struct data[2] = {};
+		struct mock_iommu_counters c;
+
+		CHILD_CHECK(!syscall(SYS_capget, &hdr, data), 10);
+		CHILD_CHECK(data[0].effective & (1U << CAP_SYS_ADMIN), 11);
+		data[0].effective &= ~(1U << CAP_SYS_ADMIN);
+		CHILD_CHECK(!syscall(SYS_capset, &hdr, data), 12);
+		CHILD_CHECK(getuid() == 0, 13);
+		CHILD_CHECK(open(MOCK_DEV_PATH, O_RDWR) < 0 && errno == EPERM, 14);
+		/* What root opened before dropping it keeps working */
+		CHILD_CHECK(!_test_cmd_counters(self->fd, self->instance, &c), 15);
+		CHILD_CHECK(c.devices_probed == 1, 16);
+		_exit(0);
+	}
+	ASSERT_EQ(0, mock_wait_exit(pid));
 }
 
 /* The device is root's only */
@@ -277,7 +439,8 @@ static bool rand_step(struct rand_thread *t, __u64 *state)
 		name = "device_create";
 		group_with = mock_rand(state) % 2 ? 1 + mock_rand(state) % RAND_MAX_ID : 0;
 		ret = _test_cmd_device(t->fd, id, widths[mock_rand(state) % 4], group_with, NULL);
-		if (!ret || ret == -ENOENT || ret == -EINVAL)
+		/* -EBUSY: joining a group that is bound */
+		if (!ret || ret == -ENOENT || ret == -EINVAL || ret == -EBUSY)
 			return true;
 		break;
 	case 2:

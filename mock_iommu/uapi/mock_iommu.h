@@ -19,6 +19,11 @@
  * - Reserved fields and unused flag bits must be zero (-EINVAL).
  * - An id that names no object of the calling file, or an object of another
  *   type than the op takes, is -ENOENT.
+ * - A file holds at most %MOCK_IOMMU_MAX_OBJECTS objects; a command that
+ *   would create one more (instance, device, bond, uacce device) fails with
+ *   -ENOSPC. Ids are reused: a new object takes the lowest free id.
+ * - Opening the device needs CAP_SYS_ADMIN (-EPERM), besides the file
+ *   mode; an open file keeps working wherever it is passed.
  * - @size is sizeof(struct mock_iommu_cmd) as the caller knows it: smaller
  *   than what the op needs is -EINVAL, larger with a non-zero tail the
  *   kernel does not know is -E2BIG. An unknown @op is -EOPNOTSUPP.
@@ -32,6 +37,9 @@
 
 /* The misc device, mode 0600: /dev/mock_iommu */
 #define MOCK_IOMMU_DEVICE_NAME	"mock_iommu"
+
+/* Objects one open file may hold at a time */
+#define MOCK_IOMMU_MAX_OBJECTS	1024
 
 /* mm_get_enqcmd_pasid() of an mm without a PASID */
 #define MOCK_IOMMU_PASID_INVALID	(~0U)
@@ -52,16 +60,22 @@
  *	caller's mm; on success a new bond object holds the reference
  * @MOCK_IOMMU_OP_BOND_INFO: what bond @id holds now
  * @MOCK_IOMMU_OP_PASID_INFO: which domain device @id has at a PASID
- * @MOCK_IOMMU_OP_DOMAIN_INFO: state of a live SVA domain
+ * @MOCK_IOMMU_OP_DOMAIN_INFO: state of a live SVA domain of the caller's
+ *	instances
  * @MOCK_IOMMU_OP_MM_INFO: the PASID and SVA domains of the caller's mm
  * @MOCK_IOMMU_OP_COUNTERS: event counters, module-wide or of instance @id
  * @MOCK_IOMMU_OP_FAULT_INJECT: make upcoming driver callbacks fail
  * @MOCK_IOMMU_OP_INVALIDATIONS: mmu-notifier records of a live SVA domain
+ *	of the caller's instances
  * @MOCK_IOMMU_OP_DMA: make device @id read or write memory at a PASID, the
  *	way hardware would, see &struct mock_iommu_dma
  * @MOCK_IOMMU_OP_UACCE_CREATE: register device @id as the parent of a uacce
  *	device (uacce_alloc() with UACCE_DEV_SVA, uacce_register()), the
  *	in-kernel client that binds on every open() of its char device
+ * @MOCK_IOMMU_OP_KVA_FLUSH: flush the kernel's address range through the
+ *	SVA domains of the caller's mm, as iommu_sva_invalidate_kva_range()
+ *	does when the kernel frees page tables, see
+ *	&struct mock_iommu_kva_flush
  */
 enum mock_iommu_op {
 	MOCK_IOMMU_OP_INSTANCE_CREATE = 1,
@@ -77,15 +91,32 @@ enum mock_iommu_op {
 	MOCK_IOMMU_OP_INVALIDATIONS,
 	MOCK_IOMMU_OP_DMA = 12,
 	MOCK_IOMMU_OP_UACCE_CREATE = 13,
+	MOCK_IOMMU_OP_KVA_FLUSH = 30,
 };
 
 /**
  * enum mock_iommu_instance_flags - flags of @instance_create
  * @MOCK_IOMMU_INSTANCE_NO_SVA: the instance refuses SVA domain allocation
  *	with -EOPNOTSUPP, like an IOMMU without SVA support
+ * @MOCK_IOMMU_INSTANCE_SHARED_SVA: Intel-like SVA domains: a domain one
+ *	such instance allocated may be installed on devices of any other such
+ *	instance, so the core reuses one domain per mm across them. Without
+ *	it an instance is arm-smmu-v3-like: an SVA domain serves only devices
+ *	of the instance that allocated it, set_dev_pasid() refuses it
+ *	elsewhere with -EINVAL, and the core allocates one domain per
+ *	instance. A domain outlives the instance that allocated it while
+ *	devices of other instances use it (DOMAIN_INFO of it is then -ENOENT)
+ * @MOCK_IOMMU_INSTANCE_FOREIGN: the instance belongs to another IOMMU
+ *	driver: it registers with a second struct iommu_ops. The core must
+ *	never offer its SVA domains to devices of the usual driver, nor theirs
+ *	to its devices (such a set_dev_pasid() call counts in
+ *	@unexpected_calls). Combines with the other flags; SHARED_SVA then
+ *	shares among foreign instances only
  */
 enum mock_iommu_instance_flags {
 	MOCK_IOMMU_INSTANCE_NO_SVA = 1 << 0,
+	MOCK_IOMMU_INSTANCE_SHARED_SVA = 1 << 1,
+	MOCK_IOMMU_INSTANCE_FOREIGN = 1 << 2,
 };
 
 /**
@@ -110,7 +141,9 @@ struct mock_iommu_instance_create {
  *	PASID support. At most 20.
  * @group_with: 0 gives the device an IOMMU group of its own; a device id
  *	(of the same instance) puts it in that device's group, -EBUSY when
- *	that device is a uacce parent
+ *	that device is a uacce parent or its group has a domain attached at
+ *	some PASID (the core attaches a group's PASIDs to the members it has
+ *	at the time only, and would later detach them from the newcomer too)
  * @__reserved: must be 0
  * @out_device_id: id of the new device
  * @out_max_pasids: the core's dev->iommu->max_pasids, that is
@@ -181,10 +214,12 @@ enum mock_iommu_domain_flags {
 
 /**
  * struct mock_iommu_domain_info - MOCK_IOMMU_OP_DOMAIN_INFO
- * @domain_id: a live SVA domain; -ENOENT once freed
+ * @domain_id: a live SVA domain allocated by an instance of the calling
+ *	file; -ENOENT once freed, for a domain of another file's instance,
+ *	and once its instance is destroyed
  * @__reserved: must be 0
  * @out_instance_id: the calling file's id of the instance that allocated
- *	the domain; 0 when another file owns that instance
+ *	the domain
  * @out_users: the core's domain->users
  * @out_attached: (device, PASID) pairs the driver has it installed at
  * @out_pasid: the PASID of the mm it serves
@@ -242,6 +277,18 @@ struct mock_iommu_mm_info {
  * @page_responses_failed: responses with another code
  * @page_responses_stale: responses no request was waiting for any more
  *	(its transfer had timed out or was interrupted)
+ * @unexpected_calls: driver callbacks the core should never make, each
+ *	refused where a driver would refuse it: set_dev_pasid() attaching
+ *	over an existing entry (or with an old domain that is not the
+ *	entry), detaching a PASID without an entry, any PASID call for a
+ *	device without PASID support or at a PASID beyond its max_pasids,
+ *	a domain of another driver offered to set_dev_pasid(), and
+ *	release_device() of a device not parked on the release domain. Every
+ *	test checks that this stays unchanged.
+ * @kva_invalidations: invalidations of a kernel address range
+ *	(iommu_sva_invalidate_kva_range() flushing the kernel's page table
+ *	caches through every SVA domain); counted here, never recorded, so
+ *	no kernel address reaches user space
  */
 struct mock_iommu_counters {
 	__aligned_u64 domains_allocated;
@@ -263,6 +310,8 @@ struct mock_iommu_counters {
 	__aligned_u64 page_responses;
 	__aligned_u64 page_responses_failed;
 	__aligned_u64 page_responses_stale;
+	__aligned_u64 unexpected_calls;
+	__aligned_u64 kva_invalidations;
 };
 
 /**
@@ -284,9 +333,13 @@ enum mock_iommu_fault_site {
  * struct mock_iommu_fault_inject - MOCK_IOMMU_OP_FAULT_INJECT
  * @site: &enum mock_iommu_fault_site
  * @target_id: 0 for any device, else a device or instance id of the
- *	calling file; only callbacks for it fail
+ *	calling file; only callbacks for it fail. Any other id, a bond's or
+ *	a uacce device's included, is -ENOENT
  * @count: how many upcoming callbacks fail; 0 disarms the site
- * @error: positive errno they fail with (1..4095)
+ * @error: positive errno they fail with, one of the ordinary errnos of
+ *	<asm-generic/errno.h> (1..EHWPOISON); larger values, the kernel's
+ *	internal ones (ERESTARTSYS, EPROBE_DEFER, ...) included, are -EINVAL.
+ *	0 only with @count 0
  *
  * One injection per site is armed at a time; arming replaces the previous
  * one. Closing the file that armed it disarms it.
@@ -310,7 +363,8 @@ struct mock_iommu_inval_range {
 
 /**
  * struct mock_iommu_invalidations - MOCK_IOMMU_OP_INVALIDATIONS
- * @domain_id: a live SVA domain
+ * @domain_id: a live SVA domain of the calling file, as for
+ *	MOCK_IOMMU_OP_DOMAIN_INFO (-ENOENT otherwise)
  * @__reserved: must be 0
  * @out_count: invalidations seen since the domain was allocated
  * @out_nr_records: valid entries in @out_records (the last ones seen)
@@ -318,6 +372,9 @@ struct mock_iommu_inval_range {
  * @__reserved2: must be 0
  * @out_records: the last min(@out_count, %MOCK_IOMMU_INVAL_RECORDS)
  *	ranges, oldest first
+ *
+ * Only user address ranges are recorded and counted in @out_count; a
+ * flush of the kernel's range counts in the kva_invalidations counter.
  */
 struct mock_iommu_invalidations {
 	__u32 domain_id;
@@ -466,7 +523,9 @@ struct mock_iommu_dma {
  * while it is a uacce parent no device may join its group), so that every
  * handle its queues hold names it. It may be the parent of one uacce
  * device at a time (-EBUSY). -EOPNOTSUPP when the kernel is built without
- * CONFIG_UACCE.
+ * CONFIG_UACCE, or when uacce_alloc() drops UACCE_DEV_SVA (older kernels,
+ * Debian's 6.12 among them, do when iommu_dev_enable_feature() fails for
+ * IOPF or SVA, as it does for the mock, which has no such features).
  *
  * Each open() of the char device is one queue: uacce binds the opener's mm
  * to the device with iommu_sva_bind_device() and then asks the driver for
@@ -483,6 +542,23 @@ struct mock_iommu_uacce_create {
 	__u32 flags;
 	__u32 out_uacce_id;
 	__u32 out_dev_id;
+};
+
+/**
+ * struct mock_iommu_kva_flush - MOCK_IOMMU_OP_KVA_FLUSH
+ * @__reserved: must be 0
+ * @out_domains: SVA domains of the caller's mm whose mmu notifier was
+ *	called with the kernel's range (PAGE_OFFSET to the end)
+ *
+ * The core's iommu_sva_invalidate_kva_range() is not exported and runs
+ * whenever the kernel happens to free page tables; this calls each domain's
+ * notifier callback the same way, at a time the test chooses. The domains
+ * count the flush in kva_invalidations of &struct mock_iommu_counters and
+ * record nothing of it (&struct mock_iommu_invalidations).
+ */
+struct mock_iommu_kva_flush {
+	__u32 __reserved;
+	__u32 out_domains;
 };
 
 /**
@@ -540,6 +616,7 @@ struct mock_uacce_queue_info {
  * @invalidations: MOCK_IOMMU_OP_INVALIDATIONS
  * @dma: MOCK_IOMMU_OP_DMA
  * @uacce_create: MOCK_IOMMU_OP_UACCE_CREATE
+ * @kva_flush: MOCK_IOMMU_OP_KVA_FLUSH
  * @last: marks the end of the structure, for size checks
  */
 struct mock_iommu_cmd {
@@ -559,6 +636,7 @@ struct mock_iommu_cmd {
 		struct mock_iommu_invalidations invalidations;
 		struct mock_iommu_dma dma;
 		struct mock_iommu_uacce_create uacce_create;
+		struct mock_iommu_kva_flush kva_flush;
 	};
 	__u32 last;
 };
