@@ -156,6 +156,8 @@ static void mock_mn_invalidate(struct mmu_notifier *mn, struct mm_struct *mm,
 	struct mock_domain *md = container_of(mn, struct mock_domain, notifier);
 	unsigned long flags;
 
+	if (mock_kva_invalidate(md, mm, start, end))
+		return;
 	/* May run in atomic context, under the page table lock */
 	spin_lock_irqsave(&md->lock, flags);
 	md->inval[md->nr_inval % MOCK_IOMMU_INVAL_RECORDS] =
@@ -440,6 +442,22 @@ void mock_mm_info(struct mock_iommu_mm_info *mi)
 			n++;
 	mutex_unlock(&mock_lock);
 	mi->out_domains = n;
+}
+
+/* Kernel-range invalidations of a live SVA domain, see kva.c */
+int mock_domain_kva_count(u32 domain_id, u32 *count)
+{
+	struct mock_domain *md;
+	int rc = -ENOENT;
+
+	mutex_lock(&mock_lock);
+	md = xa_load(&mock_domains, domain_id);
+	if (md) {
+		*count = atomic_read(&md->nr_kva_inval);
+		rc = 0;
+	}
+	mutex_unlock(&mock_lock);
+	return rc;
 }
 
 void mock_domain_exit(void)
