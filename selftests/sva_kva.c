@@ -65,6 +65,51 @@ static int start_child(int fd, __u32 dev, struct mock_binder *child, __u32 *doma
 }
 
 /*
+ * A second flush after the caller's last unbind: the other process, still
+ * bound, hears it; the caller's mm, off the core's list, does not. The
+ * caller bound after the other process, so the core's list walk (newest
+ * first) would reach the caller's mm before the other's: once the other
+ * domain counted the flush, the caller's watch would have too. First in
+ * the program: under a core that leaves unbound mms on its list, the mms
+ * of the tests before would be freed entries there by now.
+ */
+TEST_F(kva, unbound_mm_hears_nothing)
+{
+	struct mock_iommu_sva_info b[2];
+	__u32 other, watch, o0, o1, w1, d0;
+
+	ASSERT_EQ(0, start_child(self->fd, self->dev[0], &self->child, &other));
+	test_cmd_kva_watch(self->fd, &watch);
+	ASSERT_EQ(0, mock_kva_watch_count(self->fd, watch));
+	test_cmd_bind(self->fd, self->dev[0], &b[0]);
+	test_cmd_bind(self->fd, self->dev[2], &b[1]);
+
+	/* Bound: the caller's mm hears it, on the watch and on its domains */
+	o0 = mock_kva_domain_count(self->fd, other);
+	d0 = mock_kva_domain_count(self->fd, b[0].domain_id);
+	test_cmd_kva_free(self->fd);
+	ASSERT_LE(o0 + 1, mock_kva_wait(self->fd, other, o0 + 1));
+	ASSERT_LE(d0 + 1, mock_kva_wait(self->fd, b[0].domain_id, d0 + 1));
+	w1 = mock_kva_watch_count(self->fd, watch);
+	ASSERT_EQ(mock_kva_domain_count(self->fd, b[0].domain_id) - d0, w1);
+	ASSERT_EQ(mock_kva_domain_count(self->fd, b[1].domain_id), w1);
+
+	test_cmd_destroy(self->fd, b[0].bond_id);
+	test_cmd_destroy(self->fd, b[1].bond_id);
+	ASSERT_EQ(0, mock_mm_domains(self->fd));
+
+	o1 = mock_kva_domain_count(self->fd, other);
+	test_cmd_kva_free(self->fd);
+	ASSERT_LE(o1 + 1, mock_kva_wait(self->fd, other, o1 + 1));
+	ASSERT_EQ(w1, mock_kva_watch_count(self->fd, watch))
+		TH_LOG("an mm without bonds still gets the kernel's flushes");
+
+	ASSERT_EQ(0, mock_binder_stop(&self->child, 0));
+	test_cmd_destroy(self->fd, self->child.bond_id);
+	self->child.pid = -1;
+}
+
+/*
  * The caller's mm bound to two devices of one IOMMU (one domain) and a
  * device of another (a second domain), another process' mm to a device of
  * the first: three live domains on two mms. One freed kernel page table
@@ -105,49 +150,6 @@ TEST_F(kva, every_domain_hears_the_flush)
 
 	for (i = 0; i < 3; i++)
 		test_cmd_destroy(self->fd, b[i].bond_id);
-	ASSERT_EQ(0, mock_binder_stop(&self->child, 0));
-	test_cmd_destroy(self->fd, self->child.bond_id);
-	self->child.pid = -1;
-}
-
-/*
- * A second flush after the caller's last unbind: the other process, still
- * bound, hears it; the caller's mm, off the core's list, does not. The
- * caller bound after the other process, so the core's list walk (newest
- * first) would reach the caller's mm before the other's: once the other
- * domain counted the flush, the caller's watch would have too.
- */
-TEST_F(kva, unbound_mm_hears_nothing)
-{
-	struct mock_iommu_sva_info b[2];
-	__u32 other, watch, o0, o1, w1, d0;
-
-	ASSERT_EQ(0, start_child(self->fd, self->dev[0], &self->child, &other));
-	test_cmd_kva_watch(self->fd, &watch);
-	ASSERT_EQ(0, mock_kva_watch_count(self->fd, watch));
-	test_cmd_bind(self->fd, self->dev[0], &b[0]);
-	test_cmd_bind(self->fd, self->dev[2], &b[1]);
-
-	/* Bound: the caller's mm hears it, on the watch and on its domains */
-	o0 = mock_kva_domain_count(self->fd, other);
-	d0 = mock_kva_domain_count(self->fd, b[0].domain_id);
-	test_cmd_kva_free(self->fd);
-	ASSERT_LE(o0 + 1, mock_kva_wait(self->fd, other, o0 + 1));
-	ASSERT_LE(d0 + 1, mock_kva_wait(self->fd, b[0].domain_id, d0 + 1));
-	w1 = mock_kva_watch_count(self->fd, watch);
-	ASSERT_EQ(mock_kva_domain_count(self->fd, b[0].domain_id) - d0, w1);
-	ASSERT_EQ(mock_kva_domain_count(self->fd, b[1].domain_id), w1);
-
-	test_cmd_destroy(self->fd, b[0].bond_id);
-	test_cmd_destroy(self->fd, b[1].bond_id);
-	ASSERT_EQ(0, mock_mm_domains(self->fd));
-
-	o1 = mock_kva_domain_count(self->fd, other);
-	test_cmd_kva_free(self->fd);
-	ASSERT_LE(o1 + 1, mock_kva_wait(self->fd, other, o1 + 1));
-	ASSERT_EQ(w1, mock_kva_watch_count(self->fd, watch))
-		TH_LOG("an mm without bonds still gets the kernel's flushes");
-
 	ASSERT_EQ(0, mock_binder_stop(&self->child, 0));
 	test_cmd_destroy(self->fd, self->child.bond_id);
 	self->child.pid = -1;
