@@ -171,15 +171,20 @@ static int mock_page_request(struct mock_xfer *x, unsigned long addr)
 	spin_unlock(&mdev->prq_lock);
 
 	evt.fault.type = IOMMU_FAULT_PAGE_REQ;
-	prm->flags = IOMMU_FAULT_PAGE_REQUEST_PASID_VALID |
-		     IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE |
-		     IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID;
+	prm->flags = IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE;
+	if (!(x->dma->flags & MOCK_IOMMU_DMA_REQ_NO_PASID))
+		prm->flags |= IOMMU_FAULT_PAGE_REQUEST_PASID_VALID |
+			      IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID;
 	prm->pasid = prq.pasid;
 	prm->grpid = prq.grpid;
-	/* A user-mode access: the core's handler then checks the VMA */
+	/* A user-mode access unless asked: the core's handler checks the VMA */
 	prm->perm = IOMMU_FAULT_PERM_READ;
 	if (x->write)
 		prm->perm |= IOMMU_FAULT_PERM_WRITE;
+	if (x->dma->flags & MOCK_IOMMU_DMA_REQ_EXEC)
+		prm->perm |= IOMMU_FAULT_PERM_EXEC;
+	if (x->dma->flags & MOCK_IOMMU_DMA_REQ_PRIV)
+		prm->perm |= IOMMU_FAULT_PERM_PRIV;
 	prm->addr = addr;
 	mock_dev_count(mdev, MOCK_CNT_PAGE_REQUESTS, 1);
 	x->dma->out_page_requests++;
@@ -326,15 +331,39 @@ static int mock_xfer_run(struct mock_xfer *x)
 	return MOCK_IOMMU_DMA_OK;
 }
 
+/*
+ * A page request at @iova when no domain leads anywhere: the core must
+ * answer it (INVALID) at once. Returns the status, or -EINTR.
+ */
+static int mock_xfer_stray_request(struct mock_xfer *x)
+{
+	struct mock_iommu_dma *dma = x->dma;
+	int code;
+
+	dma->out_fault_addr = dma->iova;
+	code = mock_page_request(x, dma->iova & PAGE_MASK);
+	if (code == -ETIMEDOUT)
+		return MOCK_IOMMU_DMA_TIMEOUT;
+	if (code < 0)
+		return code;
+	dma->out_response = code;
+	return MOCK_IOMMU_DMA_PAGE_FAULT;
+}
+
 static int mock_dma_check(struct mock_dev *mdev,
 			  const struct mock_iommu_dma *dma)
 {
 	const u32 modes = MOCK_IOMMU_DMA_PINNED | MOCK_IOMMU_DMA_NO_PRI;
+	const u32 reqs = MOCK_IOMMU_DMA_REQ_EXEC | MOCK_IOMMU_DMA_REQ_PRIV |
+			 MOCK_IOMMU_DMA_REQ_UNATTACHED |
+			 MOCK_IOMMU_DMA_REQ_NO_PASID;
+	bool no_pasid = dma->flags & MOCK_IOMMU_DMA_REQ_NO_PASID;
 	bool fill = dma->op == MOCK_IOMMU_DMA_FILL;
 
 	if (dma->op < MOCK_IOMMU_DMA_READ || dma->op > MOCK_IOMMU_DMA_COMPARE)
 		return -EINVAL;
-	if (dma->flags & ~modes || hweight32(dma->flags) > 1)
+	if (dma->flags & ~(modes | reqs) || hweight32(dma->flags & modes) > 1 ||
+	    (dma->flags & modes && dma->flags & reqs))
 		return -EINVAL;
 	if (fill ? dma->uptr || dma->fill > U8_MAX : !dma->uptr || dma->fill)
 		return -EINVAL;
@@ -344,7 +373,8 @@ static int mock_dma_check(struct mock_dev *mdev,
 	if (dma->__reserved || dma->timeout_ms > MOCK_IOMMU_DMA_MAX_TIMEOUT_MS)
 		return -EINVAL;
 	/* PASID 0 is the requester ID's own: no SVA there */
-	if (!dma->pasid || dma->pasid >= mdev->pdev->dev.iommu->max_pasids)
+	if (no_pasid ? dma->pasid :
+	    !dma->pasid || dma->pasid >= mdev->pdev->dev.iommu->max_pasids)
 		return -EINVAL;
 	if (!(dma->flags & modes) && !mock_dev_does_pri(mdev))
 		return -EOPNOTSUPP;
@@ -392,11 +422,16 @@ int mock_dma(struct mock_dev *mdev, struct mock_iommu_dma *dma)
 						 min(dma_timeout_ms,
 						     MOCK_IOMMU_DMA_MAX_TIMEOUT_MS));
 	down_read(&mdev->dma_lock);
-	mutex_lock(&mock_lock);
-	x.md = xa_load(&mdev->pasids, dma->pasid);
-	mutex_unlock(&mock_lock);
+	if (!(dma->flags & MOCK_IOMMU_DMA_REQ_NO_PASID)) {
+		mutex_lock(&mock_lock);
+		x.md = xa_load(&mdev->pasids, dma->pasid);
+		mutex_unlock(&mock_lock);
+	}
 	if (!x.md) {
 		rc = MOCK_IOMMU_DMA_NO_DOMAIN;
+		if (dma->flags & (MOCK_IOMMU_DMA_REQ_UNATTACHED |
+				  MOCK_IOMMU_DMA_REQ_NO_PASID))
+			rc = mock_xfer_stray_request(&x);
 	} else {
 		dma->out_domain_id = x.md->id;
 		/* The domain's notifier keeps the mm_struct; is it still alive? */

@@ -178,13 +178,13 @@ static void mock_mn_invalidate(struct mmu_notifier *mn, struct mm_struct *mm,
 	 * iommu_sva_invalidate_kva_range() flushes the kernel's page table
 	 * caches through every SVA mm's notifier, with the kernel's own range
 	 * (PAGE_OFFSET up): where the kernel sits is a KASLR secret, so such
-	 * a range is counted, never recorded.
+	 * a range is counted (per instance, and per domain by kva.c), never
+	 * recorded.
 	 */
-	if (start >= mm->task_size) {
+	if (mock_kva_invalidate(md, mm, start, end)) {
 		mock_count(md->inst, MOCK_CNT_KVA_INVALIDATIONS, 1);
 		return;
 	}
-
 	/* May run in atomic context, under the page table lock */
 	spin_lock_irqsave(&md->lock, flags);
 	md->inval[md->nr_inval % MOCK_IOMMU_INVAL_RECORDS] =
@@ -636,6 +636,22 @@ void mock_mm_info(struct mock_iommu_mm_info *mi)
 			n++;
 	mutex_unlock(&mock_lock);
 	mi->out_domains = n;
+}
+
+/* Kernel-range invalidations of a live SVA domain, see kva.c */
+int mock_domain_kva_count(u32 domain_id, u32 *count)
+{
+	struct mock_domain *md;
+	int rc = -ENOENT;
+
+	mutex_lock(&mock_lock);
+	md = xa_load(&mock_domains, domain_id);
+	if (md) {
+		*count = atomic_read(&md->nr_kva_inval);
+		rc = 0;
+	}
+	mutex_unlock(&mock_lock);
+	return rc;
 }
 
 void mock_domain_exit(void)

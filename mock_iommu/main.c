@@ -429,6 +429,12 @@ static const struct mock_op mock_ops[] = {
 		offsetof(struct mock_iommu_cmd, uacce_create.out_uacce_id)),
 	MOCK_OP(MOCK_IOMMU_OP_KVA_FLUSH, mock_cmd_kva_flush, kva_flush, false,
 		0),
+	MOCK_OP(MOCK_IOMMU_OP_KVA_FREE_PGTABLE, mock_kva_cmd_free, kva_free,
+		false, 0),
+	MOCK_OP(MOCK_IOMMU_OP_KVA_COUNT, mock_kva_cmd_count, kva_count, false,
+		0),
+	MOCK_OP(MOCK_IOMMU_OP_KVA_WATCH, mock_kva_cmd_watch, kva_watch, false,
+		0),
 };
 
 static long mock_fops_ioctl(struct file *filp, unsigned int cmd,
@@ -526,6 +532,7 @@ static int mock_fops_release(struct inode *inode, struct file *filp)
 	int i;
 
 	mock_fault_disarm_file(mf);
+	mock_kva_release_file(mf);
 	mutex_lock(&mf->lock);
 	for (i = 0; i < ARRAY_SIZE(order); i++)
 		xa_for_each(&mf->objs, id, obj)
@@ -571,6 +578,7 @@ static int __init mock_iommu_init(void)
 static void __exit mock_iommu_exit(void)
 {
 	misc_deregister(&mock_miscdev);
+	mock_kva_release_file(NULL);
 	mock_domain_exit();
 	mock_instance_exit();
 }

@@ -219,6 +219,7 @@ struct mock_dev {
  * @nr_releases: release callbacks seen
  * @nr_inval: invalidations seen
  * @inval: ring of the last MOCK_IOMMU_INVAL_RECORDS ranges
+ * @nr_kva_inval: kernel-range invalidations seen (kva.c), never recorded
  */
 struct mock_domain {
 	struct iommu_domain domain;
@@ -233,6 +234,7 @@ struct mock_domain {
 	u32 nr_releases;
 	u32 nr_inval;
 	struct mock_iommu_inval_range inval[MOCK_IOMMU_INVAL_RECORDS];
+	atomic_t nr_kva_inval;
 };
 
 /**
@@ -389,5 +391,14 @@ void mock_handle_info(struct iommu_sva *handle, u32 *pasid, u32 *handle_users,
 int mock_uacce_create(struct mock_dev *mdev,
 		      struct mock_iommu_uacce_create *uc, struct mock_uacce **out);
 void mock_uacce_destroy(struct mock_uacce *mu);
+
+/* kva.c */
+bool mock_kva_invalidate(struct mock_domain *md, struct mm_struct *mm,
+			 unsigned long start, unsigned long end);
+int mock_domain_kva_count(u32 domain_id, u32 *count);
+int mock_kva_cmd_free(struct mock_file *mf, struct mock_iommu_cmd *cmd);
+int mock_kva_cmd_count(struct mock_file *mf, struct mock_iommu_cmd *cmd);
+int mock_kva_cmd_watch(struct mock_file *mf, struct mock_iommu_cmd *cmd);
+void mock_kva_release_file(struct mock_file *mf);
 
 #endif /* _MOCK_IOMMU_INTERNAL_H */

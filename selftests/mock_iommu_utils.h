@@ -625,6 +625,95 @@ static inline int mock_binder_stop(struct mock_binder *b, int sig)
 	return mock_wait_exit(b->pid);
 }
 
+/* The kernel's own range: page tables it frees, invalidations it sends */
+
+static inline int _test_cmd_kva_free(int fd, __u32 max_attempts, __u32 *attempts, __u32 *freed)
+{
+	struct mock_iommu_cmd cmd = { .kva_free = { .max_attempts = max_attempts } };
+	int ret = mock_ioctl(fd, MOCK_IOMMU_OP_KVA_FREE_PGTABLE, 0, &cmd);
+
+	if (!ret && attempts)
+		*attempts = cmd.kva_free.out_attempts;
+	if (!ret && freed)
+		*freed = cmd.kva_free.out_freed;
+	return ret;
+}
+
+/* The kernel freed one of its page tables (its flush runs later) */
+#define test_cmd_kva_free(fd)							\
+	({									\
+		__u32 __attempts = 0, __freed = 0;				\
+		ASSERT_EQ(0, _test_cmd_kva_free(fd, MOCK_IOMMU_KVA_MAX_ATTEMPTS, \
+						&__attempts, &__freed));	\
+		ASSERT_EQ(1, __freed)						\
+			TH_LOG("no kernel page table freed in %u attempts", __attempts); \
+	})
+
+static inline int _test_cmd_kva_count(int fd, __u32 domain_id, __u32 watch_id,
+				      __u32 *domain_count, __u32 *watch_count)
+{
+	struct mock_iommu_cmd cmd = {
+		.kva_count = { .domain_id = domain_id, .watch_id = watch_id },
+	};
+	int ret = mock_ioctl(fd, MOCK_IOMMU_OP_KVA_COUNT, 0, &cmd);
+
+	if (!ret && domain_count)
+		*domain_count = cmd.kva_count.out_domain_count;
+	if (!ret && watch_count)
+		*watch_count = cmd.kva_count.out_watch_count;
+	return ret;
+}
+
+/* Kernel-range invalidations of a live domain, or ~0U */
+static inline __u32 mock_kva_domain_count(int fd, __u32 domain_id)
+{
+	__u32 n;
+
+	return _test_cmd_kva_count(fd, domain_id, 0, &n, NULL) ? ~0U : n;
+}
+
+/* Kernel-range invalidations of a watch, or ~0U */
+static inline __u32 mock_kva_watch_count(int fd, __u32 watch_id)
+{
+	__u32 n;
+
+	return _test_cmd_kva_count(fd, 0, watch_id, NULL, &n) ? ~0U : n;
+}
+
+static inline int _test_cmd_kva_watch(int fd, __u32 *watch_id)
+{
+	struct mock_iommu_cmd cmd = {};
+	int ret = mock_ioctl(fd, MOCK_IOMMU_OP_KVA_WATCH, 0, &cmd);
+
+	if (!ret && watch_id)
+		*watch_id = cmd.kva_watch.out_watch_id;
+	return ret;
+}
+
+#define test_cmd_kva_watch(fd, watch_id) ASSERT_EQ(0, _test_cmd_kva_watch(fd, watch_id))
+
+/*
+ * Wait (bounded) until domain @domain_id has seen at least @want
+ * kernel-range invalidations: the kernel sends them from a work item.
+ * Returns the count it saw last, ~0U if the domain is gone.
+ */
+static inline __u32 mock_kva_wait(int fd, __u32 domain_id, __u32 want)
+{
+	long long deadline = mock_now_ms() + MOCK_POLL_MS;
+	__u32 n;
+
+	for (;;) {
+		n = mock_kva_domain_count(fd, domain_id);
+		if (n == ~0U || n >= want || mock_now_ms() > deadline)
+			return n;
+		mock_sleep_ms(5);
+	}
+}
+
+#define MOCK_NO_ASYNC_PGTABLE_FREE						\
+	"the kernel frees its page tables at once, without flushing SVA mms "	\
+	"(no CONFIG_ASYNC_KERNEL_PGTABLE_FREE), or cannot map huge vmalloc areas"
+
 /* Seeded, reproducible randomness for the sequence tests */
 static inline __u32 mock_rand(__u64 *state)
 {

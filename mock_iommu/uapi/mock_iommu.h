@@ -76,6 +76,12 @@
  *	SVA domains of the caller's mm, as iommu_sva_invalidate_kva_range()
  *	does when the kernel frees page tables, see
  *	&struct mock_iommu_kva_flush
+ * @MOCK_IOMMU_OP_KVA_FREE_PGTABLE: make the kernel free one of its own
+ *	page tables, see &struct mock_iommu_kva_free
+ * @MOCK_IOMMU_OP_KVA_COUNT: kernel-range invalidations a live SVA domain
+ *	or a watch saw, see &struct mock_iommu_kva_count
+ * @MOCK_IOMMU_OP_KVA_WATCH: hear the kernel-range invalidations of the
+ *	caller's mm, bound or not, see &struct mock_iommu_kva_watch
  */
 enum mock_iommu_op {
 	MOCK_IOMMU_OP_INSTANCE_CREATE = 1,
@@ -92,6 +98,9 @@ enum mock_iommu_op {
 	MOCK_IOMMU_OP_DMA = 12,
 	MOCK_IOMMU_OP_UACCE_CREATE = 13,
 	MOCK_IOMMU_OP_KVA_FLUSH = 30,
+	MOCK_IOMMU_OP_KVA_FREE_PGTABLE = 40,
+	MOCK_IOMMU_OP_KVA_COUNT = 41,
+	MOCK_IOMMU_OP_KVA_WATCH = 42,
 };
 
 /**
@@ -415,15 +424,36 @@ enum mock_iommu_dma_op {
  * @MOCK_IOMMU_DMA_NO_PRI: the device cannot fault and nothing pins: a
  *	page that is not present with the needed permission is a fault
  *
- * Without flags the device walks the page tables and raises a page
+ * @MOCK_IOMMU_DMA_REQ_EXEC: the device's page requests also ask for
+ *	execute permission (IOMMU_FAULT_PERM_EXEC)
+ * @MOCK_IOMMU_DMA_REQ_PRIV: the device's page requests are privileged
+ *	(IOMMU_FAULT_PERM_PRIV): the core faults without FAULT_FLAG_USER
+ * @MOCK_IOMMU_DMA_REQ_UNATTACHED: when nothing is attached at @pasid, the
+ *	device still raises a page request for @iova (as an IOMMU that
+ *	forwards every request to software would) instead of ending with
+ *	%MOCK_IOMMU_DMA_NO_DOMAIN; the transfer then ends with the response:
+ *	%MOCK_IOMMU_DMA_PAGE_FAULT (even a success cannot be used without a
+ *	domain), or %MOCK_IOMMU_DMA_TIMEOUT when none came
+ * @MOCK_IOMMU_DMA_REQ_NO_PASID: the device raises one page request for
+ *	@iova without a PASID (requester ID only) and ends like
+ *	%MOCK_IOMMU_DMA_REQ_UNATTACHED; @pasid must be 0
+ *
+ * Without a mode flag the device walks the page tables and raises a page
  * request through the IOMMU's I/O page fault queue for every page that is
  * not present with the needed permission; the IOMMU core's SVA handler
  * resolves it against the mm and the mock's page_response() completes or
- * fails the access. Needs CONFIG_IOMMU_IOPF, else -EOPNOTSUPP.
+ * fails the access. Needs CONFIG_IOMMU_IOPF, else -EOPNOTSUPP. The REQ_*
+ * flags shape those page requests and need that mode (-EINVAL with
+ * %MOCK_IOMMU_DMA_PINNED or %MOCK_IOMMU_DMA_NO_PRI); the device checks no
+ * execute or privilege bit itself: they matter for pages it must request.
  */
 enum mock_iommu_dma_flags {
 	MOCK_IOMMU_DMA_PINNED = 1 << 0,
 	MOCK_IOMMU_DMA_NO_PRI = 1 << 1,
+	MOCK_IOMMU_DMA_REQ_EXEC = 1 << 2,
+	MOCK_IOMMU_DMA_REQ_PRIV = 1 << 3,
+	MOCK_IOMMU_DMA_REQ_UNATTACHED = 1 << 4,
+	MOCK_IOMMU_DMA_REQ_NO_PASID = 1 << 5,
 };
 
 /**
@@ -452,7 +482,7 @@ enum mock_iommu_dma_status {
 /**
  * struct mock_iommu_dma - MOCK_IOMMU_OP_DMA, a transfer by device @id
  * @pasid: the PASID the device tags its accesses with, 1 to the device's
- *	max_pasids - 1
+ *	max_pasids - 1 (0 with %MOCK_IOMMU_DMA_REQ_NO_PASID)
  * @op: &enum mock_iommu_dma_op
  * @flags: &enum mock_iommu_dma_flags
  * @fill: the byte FILL writes; 0 for the other ops
@@ -598,6 +628,73 @@ struct mock_uacce_queue_info {
 	__u32 __reserved;
 };
 
+/* Most attempts MOCK_IOMMU_OP_KVA_FREE_PGTABLE makes */
+#define MOCK_IOMMU_KVA_MAX_ATTEMPTS	64
+
+/**
+ * struct mock_iommu_kva_free - MOCK_IOMMU_OP_KVA_FREE_PGTABLE
+ * @max_attempts: attempts to make, 1 to %MOCK_IOMMU_KVA_MAX_ATTEMPTS; 0
+ *	takes 8
+ * @__reserved: must be 0
+ * @out_attempts: attempts made
+ * @out_freed: 1 when the last attempt made the kernel free a page table,
+ *	0 when every attempt failed
+ *
+ * One attempt maps 2 MiB of the vmalloc space with small pages at a 2 MiB
+ * aligned address (which gives the PMD a PTE table), unmaps it (the PTE
+ * table stays), purges the lazily freed areas and maps a huge vmalloc()
+ * there: the kernel replaces the empty PTE table with a PMD mapping and
+ * frees the table (pmd_free_pte_page()). With
+ * CONFIG_ASYNC_KERNEL_PGTABLE_FREE the table is freed by a work item that
+ * first calls iommu_sva_invalidate_kva_range(), which invalidates the
+ * kernel's range through the mmu notifiers of every mm the SVA core lists:
+ * an attempt fails when the huge mapping lands elsewhere or falls back to
+ * small pages. The work runs after the command returns; poll
+ * MOCK_IOMMU_OP_KVA_COUNT for its effect. No address is reported.
+ * -EOPNOTSUPP when the kernel frees its page tables synchronously (no
+ * CONFIG_ASYNC_KERNEL_PGTABLE_FREE) or cannot map huge vmalloc() areas.
+ */
+struct mock_iommu_kva_free {
+	__u32 max_attempts;
+	__u32 __reserved;
+	__u32 out_attempts;
+	__u32 out_freed;
+};
+
+/**
+ * struct mock_iommu_kva_count - MOCK_IOMMU_OP_KVA_COUNT
+ * @domain_id: a live SVA domain, or 0
+ * @watch_id: a watch of the calling file, or 0
+ * @out_domain_count: kernel-range invalidations the domain's mmu notifier
+ *	saw since the domain was allocated (0 with @domain_id 0). They are
+ *	counted apart from the user ranges of MOCK_IOMMU_OP_INVALIDATIONS
+ *	and never recorded: the kernel's addresses stay secret.
+ * @out_watch_count: the same for the watch (0 with @watch_id 0)
+ *
+ * -ENOENT when @domain_id or @watch_id names nothing.
+ */
+struct mock_iommu_kva_count {
+	__u32 domain_id;
+	__u32 watch_id;
+	__u32 out_domain_count;
+	__u32 out_watch_count;
+};
+
+/**
+ * struct mock_iommu_kva_watch - MOCK_IOMMU_OP_KVA_WATCH
+ * @__reserved: must be 0
+ * @out_watch_id: the new watch, for MOCK_IOMMU_OP_KVA_COUNT
+ *
+ * Registers an mmu notifier on the caller's mm that is no SVA domain: it
+ * counts the kernel-range invalidations the mm gets, which the SVA core
+ * sends only while the mm is bound to some device. It lives until the
+ * file is closed.
+ */
+struct mock_iommu_kva_watch {
+	__u32 __reserved;
+	__u32 out_watch_id;
+};
+
 /**
  * struct mock_iommu_cmd - argument of MOCK_IOMMU_CMD
  * @size: sizeof(struct mock_iommu_cmd) as the caller knows it
@@ -617,6 +714,9 @@ struct mock_uacce_queue_info {
  * @dma: MOCK_IOMMU_OP_DMA
  * @uacce_create: MOCK_IOMMU_OP_UACCE_CREATE
  * @kva_flush: MOCK_IOMMU_OP_KVA_FLUSH
+ * @kva_free: MOCK_IOMMU_OP_KVA_FREE_PGTABLE
+ * @kva_count: MOCK_IOMMU_OP_KVA_COUNT
+ * @kva_watch: MOCK_IOMMU_OP_KVA_WATCH
  * @last: marks the end of the structure, for size checks
  */
 struct mock_iommu_cmd {
@@ -637,6 +737,9 @@ struct mock_iommu_cmd {
 		struct mock_iommu_dma dma;
 		struct mock_iommu_uacce_create uacce_create;
 		struct mock_iommu_kva_flush kva_flush;
+		struct mock_iommu_kva_free kva_free;
+		struct mock_iommu_kva_count kva_count;
+		struct mock_iommu_kva_watch kva_watch;
 	};
 	__u32 last;
 };
