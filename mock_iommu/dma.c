@@ -24,6 +24,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
 
 #include "mock_iommu.h"
 
@@ -87,16 +88,19 @@ void mock_dma_init_dev(struct mock_dev *mdev)
 }
 
 /*
- * Called when a PASID of @mdev was just cleared from its table: wait for
- * the transfers that may still use it, then for the page requests they
- * left in the fault queue (after a timeout), whose work uses the domain.
+ * Called when a PASID of @mdev was just cleared from its table, or all of
+ * them as the core releases the device: wait for the transfers that may
+ * still use it, then for the page requests they left in the fault queue
+ * (after a timeout or a kill), whose work uses the domain. On release the
+ * device has already left its queue (iopf_queue_flush_dev() would WARN),
+ * so flush the queue's workqueue itself: it is the same one.
  */
 void mock_dma_drain(struct mock_dev *mdev)
 {
 	down_write(&mdev->dma_lock);
 	up_write(&mdev->dma_lock);
 	if (mock_dev_does_pri(mdev))
-		iopf_queue_flush_dev(&mdev->pdev->dev);
+		flush_workqueue(mdev->inst->iopf_queue->wq);
 }
 
 void mock_page_response(struct device *dev, struct iopf_fault *evt,
