@@ -201,6 +201,12 @@ static int mock_page_request(struct mock_xfer *x, unsigned long addr)
 	return left < 0 ? -EINTR : -ETIMEDOUT;
 }
 
+/* Whether the transfer's pages are pinned (FOLL_PIN) or got (FOLL_GET) */
+static bool mock_xfer_pins(struct mock_xfer *x)
+{
+	return x->write || (x->dma->flags & MOCK_IOMMU_DMA_PINNED);
+}
+
 /* The PASID still leads to the domain the transfer began with */
 static bool mock_xfer_attached(struct mock_xfer *x)
 {
@@ -216,6 +222,13 @@ static bool mock_xfer_attached(struct mock_xfer *x)
  * The device's translation of @addr: the page, with a reference, when it is
  * present with the permission the access needs, else NULL. Only the PINNED
  * mode faults pages in, on the CPU, like get_user_pages() in a driver.
+ *
+ * The kernel writes to a user page only through a FOLL_PIN reference
+ * (Documentation/core-api/pin_user_pages.rst): a pin is what tells
+ * fork, reclaim and writeback that the page is under DMA. A read in the
+ * faulting modes takes a plain reference: pinning an anonymous page that
+ * fork shares (COW) needs an unshare fault, which a page request for
+ * reading does not cause, and the read needs nothing of the sort.
  */
 static struct page *mock_translate(struct mock_xfer *x, unsigned long addr)
 {
@@ -224,12 +237,13 @@ static struct page *mock_translate(struct mock_xfer *x, unsigned long addr)
 	int locked = 1;
 	long n;
 
+	if (!(x->dma->flags & MOCK_IOMMU_DMA_PINNED))
+		gup |= FOLL_NOFAULT;
 	mmap_read_lock(x->mm);
-	if (x->dma->flags & MOCK_IOMMU_DMA_PINNED)
+	if (mock_xfer_pins(x))
 		n = pin_user_pages_remote(x->mm, addr, 1, gup, &page, &locked);
 	else
-		n = get_user_pages_remote(x->mm, addr, 1, gup | FOLL_NOFAULT,
-					  &page, &locked);
+		n = get_user_pages_remote(x->mm, addr, 1, gup, &page, &locked);
 	if (locked)
 		mmap_read_unlock(x->mm);
 	return n == 1 ? page : NULL;
@@ -237,13 +251,10 @@ static struct page *mock_translate(struct mock_xfer *x, unsigned long addr)
 
 static void mock_release_page(struct mock_xfer *x, struct page *page)
 {
-	if (x->dma->flags & MOCK_IOMMU_DMA_PINNED) {
+	if (mock_xfer_pins(x))
 		unpin_user_pages_dirty_lock(&page, 1, x->write);
-		return;
-	}
-	if (x->write)
-		set_page_dirty_lock(page);
-	put_page(page);
+	else
+		put_page(page);
 }
 
 /*
