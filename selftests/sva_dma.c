@@ -189,6 +189,71 @@ TEST_F(dma, fresh_mapping_is_filled_through_page_faults)
 	munmap(mem, len);
 }
 
+/*
+ * A counter of /proc/vmstat, or -1. Node counters are kept per CPU and
+ * folded now and then: stat_refresh folds them first, so the value is
+ * exact.
+ */
+static long long vmstat_read(const char *name)
+{
+	char key[64];
+	long long val, found = -1;
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
+	FILE *f;
+
+	if (fd < 0 || write(fd, "1", 1) != 1) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", key, &val) == 2)
+		if (!strcmp(key, name))
+			found = val;
+	fclose(f);
+	return found;
+}
+
+/*
+ * A device write goes through a FOLL_PIN reference to the page, as every
+ * kernel write to user memory must (pin_user_pages.rst), in every mode,
+ * and each pin is dropped again; reads pin only in the pinned mode.
+ * /proc/vmstat counts the system's pins: nothing else in the guest pins.
+ */
+TEST_F(dma, device_writes_pin_the_pages)
+{
+	const int pages = 4;
+	size_t len = pages * self->page;
+	char *mem = mock_map_pages(len, PROT_READ | PROT_WRITE), *buf = malloc(len);
+	long long acq0, rel0, acq1, rel1, acq2, rel2;
+	int read_pins = variant->flags & MOCK_IOMMU_DMA_PINNED ? pages : 0;
+
+	ASSERT_NE(NULL, mem);
+	ASSERT_NE(NULL, buf);
+	/* Present and writable: no page request, exactly one access per page */
+	memset(mem, 1, len);
+	acq0 = vmstat_read("nr_foll_pin_acquired");
+	rel0 = vmstat_read("nr_foll_pin_released");
+	ASSERT_LE(0, acq0);
+	ASSERT_LE(0, rel0);
+	dma_status(MOCK_IOMMU_DMA_OK, self->dev[0], MOCK_IOMMU_DMA_FILL, mem, len, NULL, 2);
+	acq1 = vmstat_read("nr_foll_pin_acquired");
+	rel1 = vmstat_read("nr_foll_pin_released");
+	ASSERT_EQ(pages, acq1 - acq0);
+	ASSERT_EQ(pages, rel1 - rel0);
+	dma_status(MOCK_IOMMU_DMA_OK, self->dev[1], MOCK_IOMMU_DMA_READ, mem, len, buf, 0);
+	acq2 = vmstat_read("nr_foll_pin_acquired");
+	rel2 = vmstat_read("nr_foll_pin_released");
+	ASSERT_EQ(read_pins, acq2 - acq1);
+	ASSERT_EQ(read_pins, rel2 - rel1);
+	ASSERT_TRUE(mock_all_bytes(buf, len, 2));
+	free(buf);
+	munmap(mem, len);
+}
+
 TEST_F(dma, read_only_mapping_refuses_device_writes)
 {
 	size_t len = 2 * self->page;
