@@ -11,9 +11,19 @@
  * errno: a fault is the device's business, not a failed command.
  *
  * A transfer holds its device's dma_lock for reading from the PASID lookup
- * to the last byte. Detaching a PASID clears the table entry, then takes
- * the lock for writing and flushes the page fault queue: once detach
- * returns, no transfer and no page request can use the domain or its mm.
+ * to the last byte, except while it waits for a page response. Detaching a
+ * PASID clears the table entry and, as hardware stopping a PASID drains its
+ * page request queue, completes the page requests waiting at that PASID:
+ * their transfers end aborted at once instead of waiting for a response
+ * that may be late or lost. Then it takes the lock for writing and flushes
+ * the page fault queue: once detach returns, no transfer and no page
+ * request can use the domain or its mm.
+ *
+ * A request whose transfer stopped waiting (timeout, kill, abort) keeps
+ * its page request group index until its response comes, like a device
+ * that may not reuse a PRG index still outstanding: a late response then
+ * finds it, and never a newer request that happens to get the same index.
+ * A response lost for good is forgotten when its PASID is detached.
  */
 #include <linux/highmem.h>
 #include <linux/jiffies.h>
@@ -44,25 +54,36 @@ MODULE_PARM_DESC(dma_timeout_ms,
 		 "longest a transfer waits for page responses, in total");
 
 /**
- * struct mock_prq - a page request waiting for its response
- * @node: in the device's prq_pending while unanswered
+ * struct mock_prq - a page request the device sent
+ * @node: in the device's prq_pending until its response comes, or until
+ *	its PASID is detached
  * @pasid: the PASID of the request
  * @grpid: its page request group index
- * @code: the response's code, valid once @node is off the list
- * @done: completed by the response, under the device's prq_lock
+ * @code: the response's code, valid once @answered
+ * @answered: the response came; @node is off the list
+ * @aborted: the PASID is being detached: the waiter gives up
+ * @orphan: nobody waits any more; the response (or the detach) frees it
+ * @done: completed by the response or the abort
+ *
+ * Everything but @done is under the device's prq_lock.
  */
 struct mock_prq {
 	struct list_head node;
 	u32 pasid;
 	u32 grpid;
 	u32 code;
+	bool answered;
+	bool aborted;
+	bool orphan;
 	struct completion done;
 };
 
 /**
  * struct mock_xfer - one transfer in progress
  * @mdev: the device doing it
- * @md: the domain found at the PASID when it began
+ * @md: the domain found at the PASID when it began; only dereferenced
+ *	while the transfer holds the device's dma_lock
+ * @domain_id: @md's id, which is never reused
  * @mm: @md's mm, with an mm_users reference
  * @dma: the request, and the outputs being filled in
  * @buf: the caller's data (WRITE, COMPARE) or what was read (READ)
@@ -72,6 +93,7 @@ struct mock_prq {
 struct mock_xfer {
 	struct mock_dev *mdev;
 	struct mock_domain *md;
+	u32 domain_id;
 	struct mm_struct *mm;
 	struct mock_iommu_dma *dma;
 	u8 *buf;
@@ -87,27 +109,56 @@ void mock_dma_init_dev(struct mock_dev *mdev)
 	INIT_LIST_HEAD(&mdev->prq_pending);
 }
 
-/*
- * Called when a PASID of @mdev was just cleared from its table, or all of
- * them as the core releases the device: wait for the transfers that may
- * still use it, then for the page requests they left in the fault queue
- * (after a timeout or a kill), whose work uses the domain. On release the
- * device has already left its queue (iopf_queue_flush_dev() would WARN),
- * so flush the queue's workqueue itself: it is the same one.
- */
-void mock_dma_drain(struct mock_dev *mdev)
+static bool mock_prq_match(struct mock_prq *prq, ioasid_t pasid)
 {
+	return pasid == IOMMU_PASID_INVALID || prq->pasid == pasid;
+}
+
+/*
+ * Called when @pasid of @mdev was just cleared from its table, or every
+ * PASID (IOMMU_PASID_INVALID) as the core releases the device. Like
+ * hardware stopping a PASID: complete the page requests waiting at it, so
+ * that their transfers end now, wait for the transfers that may still use
+ * the domain, then for the work of the page requests in the fault queue,
+ * which uses the domain and the device; what is still unanswered after
+ * that was lost. On release the device has already left its queue
+ * (iopf_queue_flush_dev() would WARN), so flush the queue's workqueue
+ * itself: it is the same one.
+ */
+void mock_dma_drain(struct mock_dev *mdev, ioasid_t pasid)
+{
+	struct mock_prq *prq, *next;
+	LIST_HEAD(lost);
+
+	spin_lock(&mdev->prq_lock);
+	list_for_each_entry(prq, &mdev->prq_pending, node) {
+		if (!mock_prq_match(prq, pasid) || prq->orphan || prq->aborted)
+			continue;
+		prq->aborted = true;
+		complete(&prq->done);
+	}
+	spin_unlock(&mdev->prq_lock);
+
 	down_write(&mdev->dma_lock);
 	up_write(&mdev->dma_lock);
 	if (mock_dev_does_pri(mdev))
 		flush_workqueue(mdev->inst->iopf_queue->wq);
+
+	/* No transfer runs at @pasid now: every request left is an orphan */
+	spin_lock(&mdev->prq_lock);
+	list_for_each_entry_safe(prq, next, &mdev->prq_pending, node)
+		if (mock_prq_match(prq, pasid) && !WARN_ON(!prq->orphan))
+			list_move(&prq->node, &lost);
+	spin_unlock(&mdev->prq_lock);
+	list_for_each_entry_safe(prq, next, &lost, node)
+		kfree(prq);
 }
 
 void mock_page_response(struct device *dev, struct iopf_fault *evt,
 			struct iommu_page_response *msg)
 {
 	struct mock_dev *mdev = dev_iommu_priv_get(dev);
-	struct mock_prq *prq;
+	struct mock_prq *prq, *orphan = NULL;
 	bool found = false;
 
 	mock_dev_count(mdev, msg->code == IOMMU_PAGE_RESP_SUCCESS ?
@@ -120,15 +171,21 @@ void mock_page_response(struct device *dev, struct iopf_fault *evt,
 	list_for_each_entry(prq, &mdev->prq_pending, node) {
 		if (prq->grpid != msg->grpid || prq->pasid != msg->pasid)
 			continue;
-		prq->code = msg->code;
 		list_del_init(&prq->node);
-		/* Under the lock: the waiter's stack frame goes once we drop it */
-		complete(&prq->done);
 		found = true;
+		if (prq->orphan) {
+			orphan = prq;
+			break;
+		}
+		prq->code = msg->code;
+		prq->answered = true;
+		/* Under the lock: the waiter frees it once we drop it */
+		complete(&prq->done);
 		break;
 	}
 	spin_unlock(&mdev->prq_lock);
-	if (!found)
+	kfree(orphan);
+	if (!found || orphan)
 		mock_dev_count(mdev, MOCK_CNT_PAGE_RESPONSES_STALE, 1);
 }
 
@@ -142,63 +199,98 @@ static bool mock_grpid_busy(struct mock_dev *mdev, u32 grpid)
 	return false;
 }
 
+static bool mock_xfer_attached(struct mock_xfer *x);
+
 /*
- * Raise a page request for the page at @addr and wait for the response.
- * Returns its IOMMU_PAGE_RESP_* code, -ETIMEDOUT or -EINTR.
+ * Raise a page request for the page at @addr and wait for the response,
+ * without the dma_lock (the caller holds it for reading). Returns its
+ * IOMMU_PAGE_RESP_* code, -ETIMEDOUT, -EINTR, -ECANCELED when the PASID
+ * is being detached, or -ENOMEM.
  */
 static int mock_page_request(struct mock_xfer *x, unsigned long addr)
 {
 	struct mock_dev *mdev = x->mdev;
-	struct mock_prq prq = { .pasid = x->dma->pasid };
 	struct iopf_fault evt = {};
 	struct iommu_fault_page_request *prm = &evt.fault.prm;
 	long left = (long)(x->deadline - jiffies);
+	struct mock_prq *prq;
 	bool answered;
+	int rc;
 	u32 i;
 
 	if (left <= 0)
 		return -ETIMEDOUT;
-	init_completion(&prq.done);
+	prq = kzalloc_obj(*prq);
+	if (!prq)
+		return -ENOMEM;
+	prq->pasid = x->dma->pasid;
+	init_completion(&prq->done);
 
 	spin_lock(&mdev->prq_lock);
 	for (i = 0; i <= MOCK_PRG_INDEX_MASK; i++) {
-		prq.grpid = mdev->next_grpid++ & MOCK_PRG_INDEX_MASK;
-		if (!mock_grpid_busy(mdev, prq.grpid))
+		prq->grpid = mdev->next_grpid++ & MOCK_PRG_INDEX_MASK;
+		if (!mock_grpid_busy(mdev, prq->grpid))
 			break;
 	}
 	if (i > MOCK_PRG_INDEX_MASK) {
 		/* 512 requests outstanding: the device has to wait */
 		spin_unlock(&mdev->prq_lock);
+		kfree(prq);
 		return -ETIMEDOUT;
 	}
-	list_add_tail(&prq.node, &mdev->prq_pending);
+	list_add_tail(&prq->node, &mdev->prq_pending);
 	spin_unlock(&mdev->prq_lock);
 
-	evt.fault.type = IOMMU_FAULT_PAGE_REQ;
-	prm->flags = IOMMU_FAULT_PAGE_REQUEST_PASID_VALID |
-		     IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE |
-		     IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID;
-	prm->pasid = prq.pasid;
-	prm->grpid = prq.grpid;
-	/* A user-mode access: the core's handler then checks the VMA */
-	prm->perm = IOMMU_FAULT_PERM_READ;
-	if (x->write)
-		prm->perm |= IOMMU_FAULT_PERM_WRITE;
-	prm->addr = addr;
-	mock_dev_count(mdev, MOCK_CNT_PAGE_REQUESTS, 1);
-	x->dma->out_page_requests++;
-	/* Whatever fails in there is answered through page_response() */
-	iommu_report_device_fault(&mdev->pdev->dev, &evt);
+	/*
+	 * A detach that cleared the PASID before the request was listed did
+	 * not see it: look again now that it is (the detach aborts listed
+	 * requests after clearing).
+	 */
+	if (mock_xfer_attached(x)) {
+		evt.fault.type = IOMMU_FAULT_PAGE_REQ;
+		prm->flags = IOMMU_FAULT_PAGE_REQUEST_PASID_VALID |
+			     IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE |
+			     IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID;
+		prm->pasid = prq->pasid;
+		prm->grpid = prq->grpid;
+		/* A user-mode access: the core's handler then checks the VMA */
+		prm->perm = IOMMU_FAULT_PERM_READ;
+		if (x->write)
+			prm->perm |= IOMMU_FAULT_PERM_WRITE;
+		prm->addr = addr;
+		mock_dev_count(mdev, MOCK_CNT_PAGE_REQUESTS, 1);
+		x->dma->out_page_requests++;
+		/* Whatever fails in there is answered through page_response() */
+		iommu_report_device_fault(&mdev->pdev->dev, &evt);
 
-	left = wait_for_completion_killable_timeout(&prq.done, left);
+		/* A detach must not wait for us while we wait for the response */
+		up_read(&mdev->dma_lock);
+		left = wait_for_completion_killable_timeout(&prq->done, left);
+		down_read(&mdev->dma_lock);
+	} else {
+		/* Never sent: no response will come for it */
+		spin_lock(&mdev->prq_lock);
+		list_del(&prq->node);
+		spin_unlock(&mdev->prq_lock);
+		kfree(prq);
+		return -ECANCELED;
+	}
+
 	spin_lock(&mdev->prq_lock);
-	answered = list_empty(&prq.node);
+	answered = prq->answered;
+	if (prq->aborted)
+		rc = -ECANCELED;
+	else if (answered)
+		rc = prq->code;
+	else
+		rc = left < 0 ? -EINTR : -ETIMEDOUT;
+	/* Else the request keeps its group index until its response */
 	if (!answered)
-		list_del(&prq.node);
+		prq->orphan = true;
 	spin_unlock(&mdev->prq_lock);
 	if (answered)
-		return prq.code;
-	return left < 0 ? -EINTR : -ETIMEDOUT;
+		kfree(prq);
+	return rc;
 }
 
 /* Whether the transfer's pages are pinned (FOLL_PIN) or got (FOLL_GET) */
@@ -207,13 +299,19 @@ static bool mock_xfer_pins(struct mock_xfer *x)
 	return x->write || (x->dma->flags & MOCK_IOMMU_DMA_PINNED);
 }
 
-/* The PASID still leads to the domain the transfer began with */
+/*
+ * The PASID still leads to the domain the transfer began with. Compares
+ * ids: the transfer let go of the dma_lock while it waited for a response,
+ * and the domain may have been freed and another allocated in its place.
+ */
 static bool mock_xfer_attached(struct mock_xfer *x)
 {
+	struct mock_domain *md;
 	bool attached;
 
 	mutex_lock(&mock_lock);
-	attached = xa_load(&x->mdev->pasids, x->dma->pasid) == x->md;
+	md = xa_load(&x->mdev->pasids, x->dma->pasid);
+	attached = md && md->id == x->domain_id;
 	mutex_unlock(&mock_lock);
 	return attached;
 }
@@ -320,6 +418,8 @@ static int mock_xfer_run(struct mock_xfer *x)
 			code = mock_page_request(x, addr & PAGE_MASK);
 			if (code == -ETIMEDOUT)
 				return MOCK_IOMMU_DMA_TIMEOUT;
+			if (code == -ECANCELED)
+				return MOCK_IOMMU_DMA_ABORTED;
 			if (code < 0)
 				return code;
 			dma->out_response = code;
@@ -414,6 +514,7 @@ int mock_dma(struct mock_dev *mdev, struct mock_iommu_dma *dma)
 		rc = MOCK_IOMMU_DMA_NO_DOMAIN;
 	} else {
 		dma->out_domain_id = x.md->id;
+		x.domain_id = x.md->id;
 		/* The domain's notifier keeps the mm_struct; is it still alive? */
 		if (mmget_not_zero(x.md->mm)) {
 			x.mm = x.md->mm;

@@ -324,7 +324,7 @@ static void mock_pasid_detach(struct device *dev, ioasid_t pasid)
 	mutex_lock(&mock_lock);
 	WARN_ON(mock_pasid_set(mdev, pasid, NULL));
 	mutex_unlock(&mock_lock);
-	mock_dma_drain(mdev);
+	mock_dma_drain(mdev, pasid);
 }
 
 #ifdef HAVE_SET_DEV_PASID_OLD

@@ -74,7 +74,7 @@ static void mock_release_device(struct device *dev)
 	 */
 	mock_pasid_release(mdev);
 	/* ... and, as on detach, nothing may use those domains afterwards */
-	mock_dma_drain(mdev);
+	mock_dma_drain(mdev, IOMMU_PASID_INVALID);
 	mock_dev_count(mdev, MOCK_CNT_DEVICES_RELEASED, 1);
 }
 
@@ -300,6 +300,7 @@ void mock_dev_destroy(struct mock_dev *mdev)
 	xa_unlock(&mock_devices);
 
 	WARN_ON(!xa_empty(&mdev->pasids));
+	WARN_ON(!list_empty(&mdev->prq_pending));
 	xa_destroy(&mdev->pasids);
 	inst->nr_devices--;
 	kfree(mdev);

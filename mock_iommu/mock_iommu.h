@@ -20,14 +20,15 @@
  *
  * Transfers (dma.c) run without any file lock:
  *
- *   mock_dev.dma_lock, read (the whole transfer)
+ *   mock_dev.dma_lock, read (the transfer, not its waits for responses)
  *     -> mock_lock                         [PASID lookups]
  *     -> mmap_lock, read                   [the page walk]
  *     waits for page responses from the IOPF workqueue
  *
- * and detaching a PASID (group->mutex -> set_dev_pasid) takes dma_lock
- * for writing, after mock_lock, then flushes the IOPF workqueue, whose
- * work takes mmap_lock but none of the core's or our mutexes.
+ * and detaching a PASID (group->mutex -> set_dev_pasid) completes the
+ * page requests waiting at it (prq_lock), takes dma_lock for writing,
+ * after mock_lock, then flushes the IOPF workqueue, whose work takes
+ * mmap_lock but none of the core's or our mutexes.
  *
  * uacce devices (uacce.c) add, from the uacce char device's fops, which
  * run without any file lock, and from uacce_remove() under the file lock:
@@ -169,7 +170,7 @@ struct mock_instance {
  * @dma_lock: transfers hold it for reading; detaching a PASID takes it for
  *	writing to wait for them
  * @prq_lock: protects @prq_pending and @next_grpid
- * @prq_pending: page requests waiting for their response
+ * @prq_pending: page requests sent and not answered yet
  * @next_grpid: page request group index to try next
  * @counters: events of this device
  */
@@ -350,7 +351,7 @@ void mock_domain_exit(void);
 /* dma.c */
 void mock_dma_init_dev(struct mock_dev *mdev);
 int mock_dma(struct mock_dev *mdev, struct mock_iommu_dma *dma);
-void mock_dma_drain(struct mock_dev *mdev);
+void mock_dma_drain(struct mock_dev *mdev, ioasid_t pasid);
 void mock_page_response(struct device *dev, struct iopf_fault *evt,
 			struct iommu_page_response *msg);
 

@@ -241,7 +241,8 @@ struct mock_iommu_mm_info {
  * @page_responses: responses with IOMMU_PAGE_RESP_SUCCESS
  * @page_responses_failed: responses with another code
  * @page_responses_stale: responses no request was waiting for any more
- *	(its transfer had timed out or was interrupted)
+ *	(its transfer had timed out, was interrupted, or was aborted by the
+ *	detach of its PASID)
  */
 struct mock_iommu_counters {
 	__aligned_u64 domains_allocated;
@@ -379,6 +380,7 @@ enum mock_iommu_dma_flags {
  *	request was answered with a failure (@out_response), or the mode
  *	could not fault it in
  * @MOCK_IOMMU_DMA_ABORTED: the PASID was detached during the transfer
+ *	(also while it waited for a page response: detach completes those)
  * @MOCK_IOMMU_DMA_TIMEOUT: a page request got no response in time
  * @MOCK_IOMMU_DMA_MISMATCH: COMPARE found a difference at @out_fault_addr
  */
@@ -422,8 +424,15 @@ enum mock_iommu_dma_status {
  * device write took place. Transfers run without the file's lock, so
  * threads sharing a file can overlap them with each other and with other
  * commands; a device is -EBUSY to destroy while one runs. Detaching a
- * PASID waits for the transfers at it, which then stop with
- * %MOCK_IOMMU_DMA_ABORTED: nothing reaches an mm after its unbind.
+ * PASID completes the page requests waiting at it, as hardware stopping a
+ * PASID drains its page request queue, and waits for the transfers at it,
+ * which then stop with %MOCK_IOMMU_DMA_ABORTED: nothing reaches an mm
+ * after its unbind, and a detach never waits for a page response.
+ *
+ * A page request whose transfer gave up keeps its group index until its
+ * response comes (or its PASID is detached), as a PCIe function may not
+ * reuse an outstanding page request group index: a late response is
+ * stale, and never completes a newer request.
  */
 struct mock_iommu_dma {
 	__u32 pasid;
