@@ -24,6 +24,13 @@
  * that may not reuse a PRG index still outstanding: a late response then
  * finds it, and never a newer request that happens to get the same index.
  * A response lost for good is forgotten when its PASID is detached.
+ *
+ * Like an IOTLB or a PCIe ATC, a device caches the translations it used in
+ * the faulting modes, tagged (domain, PASID, page), and uses them without
+ * a page walk until the domain's mmu notifier invalidates them (domain.c
+ * calls mock_tlb_invalidate()) or the PASID is detached. An entry keeps its
+ * page referenced (pinned when it was filled for writing), so that a stale
+ * one reaches a page no longer mapped rather than freed memory.
  */
 #include <linux/highmem.h>
 #include <linux/jiffies.h>
@@ -52,6 +59,41 @@ static unsigned int dma_timeout_ms = 10000;
 module_param(dma_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(dma_timeout_ms,
 		 "longest a transfer waits for page responses, in total");
+
+static bool tlb = true;
+module_param(tlb, bool, 0644);
+MODULE_PARM_DESC(tlb,
+		 "devices created from now on cache translations (IOTLB/ATC)");
+
+/**
+ * struct mock_tlb_entry - a cached translation
+ * @node: in mock_tlb_entries
+ * @mdev: the device whose cache holds it
+ * @domain_id: the domain it was translated through
+ * @pasid: the PASID of the access
+ * @va: the page's address in the domain's mm
+ * @page: the page, referenced (FOLL_GET) or pinned (@writable)
+ * @writable: filled for a write: pinned, and good for writes
+ */
+struct mock_tlb_entry {
+	struct list_head node;
+	struct mock_dev *mdev;
+	u32 domain_id;
+	u32 pasid;
+	unsigned long va;
+	struct page *page;
+	bool writable;
+};
+
+/*
+ * Every device's entries, oldest first, and the number of invalidations so
+ * far, which a fill compares to not cache what an invalidation between its
+ * page walk and the fill already dropped. Taken by the mmu notifier's
+ * callbacks, in atomic context.
+ */
+static DEFINE_SPINLOCK(mock_tlb_lock);
+static LIST_HEAD(mock_tlb_entries);
+static u64 mock_tlb_seq;
 
 /**
  * struct mock_prq - a page request the device sent
@@ -103,10 +145,89 @@ struct mock_xfer {
 
 void mock_dma_init_dev(struct mock_dev *mdev)
 {
+	mdev->tlb.enabled = READ_ONCE(tlb);
 	atomic_set(&mdev->nr_dma, 0);
 	init_rwsem(&mdev->dma_lock);
 	spin_lock_init(&mdev->prq_lock);
 	INIT_LIST_HEAD(&mdev->prq_pending);
+}
+
+/* Drop the entries on @list; any context */
+static void mock_tlb_free(struct list_head *list)
+{
+	struct mock_tlb_entry *e, *next;
+
+	list_for_each_entry_safe(e, next, list, node) {
+		if (e->writable)
+			unpin_user_page(e->page);
+		else
+			put_page(e->page);
+		kfree(e);
+	}
+}
+
+/* Move @e to @list (under mock_tlb_lock), counting it in @event */
+static void mock_tlb_drop(struct mock_tlb_entry *e, struct list_head *list,
+			  u64 *event)
+{
+	list_move_tail(&e->node, list);
+	e->mdev->tlb.nr--;
+	(*event)++;
+}
+
+/*
+ * The domain's mmu notifier saw [@start, @end) invalidated: drop the
+ * entries of the domain for pages in it. A range beyond user space is a
+ * kernel range (iommu_sva_invalidate_kva_range()), or the whole address
+ * space: hardware then flushes everything the domain cached, and so do
+ * we. Runs in atomic context.
+ */
+void mock_tlb_invalidate(u32 domain_id, unsigned long start,
+			 unsigned long end)
+{
+	bool all = end > TASK_SIZE_MAX;
+	struct mock_tlb_entry *e, *next;
+	unsigned long flags;
+	LIST_HEAD(drop);
+
+	spin_lock_irqsave(&mock_tlb_lock, flags);
+	mock_tlb_seq++;
+	list_for_each_entry_safe(e, next, &mock_tlb_entries, node)
+		if (e->domain_id == domain_id &&
+		    (all || (e->va < end && e->va + PAGE_SIZE > start)))
+			mock_tlb_drop(e, &drop, &e->mdev->tlb.invalidated);
+	spin_unlock_irqrestore(&mock_tlb_lock, flags);
+	mock_tlb_free(&drop);
+}
+
+/* @pasid of @mdev (IOMMU_PASID_INVALID: all) was detached */
+static void mock_tlb_flush(struct mock_dev *mdev, ioasid_t pasid)
+{
+	struct mock_tlb_entry *e, *next;
+	LIST_HEAD(drop);
+
+	spin_lock_irq(&mock_tlb_lock);
+	list_for_each_entry_safe(e, next, &mock_tlb_entries, node)
+		if (e->mdev == mdev &&
+		    (pasid == IOMMU_PASID_INVALID || e->pasid == pasid))
+			mock_tlb_drop(e, &drop, &mdev->tlb.flushed);
+	spin_unlock_irq(&mock_tlb_lock);
+	mock_tlb_free(&drop);
+}
+
+void mock_tlb_info(struct mock_dev *mdev, struct mock_iommu_tlb_info *ti)
+{
+	memset(ti, 0, sizeof(*ti));
+	ti->out_enabled = mdev->tlb.enabled;
+	ti->out_capacity = MOCK_IOMMU_TLB_ENTRIES;
+	spin_lock_irq(&mock_tlb_lock);
+	ti->out_entries = mdev->tlb.nr;
+	ti->out_hits = mdev->tlb.hits;
+	ti->out_fills = mdev->tlb.fills;
+	ti->out_invalidated = mdev->tlb.invalidated;
+	ti->out_flushed = mdev->tlb.flushed;
+	ti->out_evicted = mdev->tlb.evicted;
+	spin_unlock_irq(&mock_tlb_lock);
 }
 
 static bool mock_prq_match(struct mock_prq *prq, ioasid_t pasid)
@@ -141,6 +262,8 @@ void mock_dma_drain(struct mock_dev *mdev, ioasid_t pasid)
 
 	down_write(&mdev->dma_lock);
 	up_write(&mdev->dma_lock);
+	/* No transfer at @pasid fills the TLB any more */
+	mock_tlb_flush(mdev, pasid);
 	if (mock_dev_does_pri(mdev))
 		flush_workqueue(mdev->inst->iopf_queue->wq);
 
@@ -355,6 +478,88 @@ static void mock_release_page(struct mock_xfer *x, struct page *page)
 		put_page(page);
 }
 
+/* The transfer's device caches translations */
+static bool mock_xfer_cached(struct mock_xfer *x)
+{
+	return x->mdev->tlb.enabled &&
+	       !(x->dma->flags & MOCK_IOMMU_DMA_PINNED);
+}
+
+/*
+ * The cached translation of the page at @va good for the access, with a
+ * reference of the caller's, or NULL.
+ */
+static struct page *mock_tlb_lookup(struct mock_xfer *x, unsigned long va)
+{
+	struct mock_dev *mdev = x->mdev;
+	struct mock_tlb_entry *e;
+	struct page *page = NULL;
+
+	spin_lock_irq(&mock_tlb_lock);
+	list_for_each_entry(e, &mock_tlb_entries, node) {
+		if (e->mdev != mdev || e->domain_id != x->domain_id ||
+		    e->pasid != x->dma->pasid || e->va != va)
+			continue;
+		if (x->write && !e->writable)
+			break;
+		page = e->page;
+		get_page(page);
+		mdev->tlb.hits++;
+		break;
+	}
+	spin_unlock_irq(&mock_tlb_lock);
+	return page;
+}
+
+/*
+ * Cache @page, which mock_translate() returned for the page at @va after
+ * invalidation number @seq: the entry takes over that reference, the caller
+ * gets one of its own. Not cached (the reference is dropped after the
+ * access as usual) when an invalidation came in between, or without
+ * memory: returns whether it was.
+ */
+static bool mock_tlb_fill(struct mock_xfer *x, unsigned long va,
+			  struct page *page, u64 seq)
+{
+	struct mock_dev *mdev = x->mdev;
+	struct mock_tlb_entry *e, *old, *next;
+	bool cached = false;
+	LIST_HEAD(drop);
+
+	e = kzalloc_obj(*e);
+	if (!e)
+		return false;
+	e->mdev = mdev;
+	e->domain_id = x->domain_id;
+	e->pasid = x->dma->pasid;
+	e->va = va;
+	e->page = page;
+	e->writable = mock_xfer_pins(x);
+
+	spin_lock_irq(&mock_tlb_lock);
+	if (mock_tlb_seq == seq) {
+		list_for_each_entry_safe(old, next, &mock_tlb_entries, node) {
+			if (old->mdev != mdev)
+				continue;
+			/* The oldest goes first; a read-only twin goes too */
+			if (mdev->tlb.nr == MOCK_IOMMU_TLB_ENTRIES ||
+			    (old->domain_id == e->domain_id &&
+			     old->pasid == e->pasid && old->va == va))
+				mock_tlb_drop(old, &drop, &mdev->tlb.evicted);
+		}
+		list_add_tail(&e->node, &mock_tlb_entries);
+		mdev->tlb.nr++;
+		mdev->tlb.fills++;
+		get_page(page);
+		cached = true;
+	}
+	spin_unlock_irq(&mock_tlb_lock);
+	mock_tlb_free(&drop);
+	if (!cached)
+		kfree(e);
+	return cached;
+}
+
 /*
  * Move @len bytes between @page at @off and the transfer's data at @pos.
  * Returns the number of equal bytes for COMPARE, else @len.
@@ -395,6 +600,8 @@ static int mock_xfer_run(struct mock_xfer *x)
 	unsigned int retries = 0;
 	struct page *page;
 	size_t off, len, same;
+	u64 seq = 0;
+	bool own;
 	unsigned long addr;
 	int code;
 
@@ -409,7 +616,16 @@ static int mock_xfer_run(struct mock_xfer *x)
 			return -EINTR;
 		if (!mock_xfer_attached(x))
 			return MOCK_IOMMU_DMA_ABORTED;
-		page = mock_translate(x, addr);
+		/* Whether @page holds a plain reference of ours */
+		own = false;
+		page = NULL;
+		if (mock_xfer_cached(x)) {
+			seq = READ_ONCE(mock_tlb_seq);
+			page = mock_tlb_lookup(x, addr & PAGE_MASK);
+			own = !!page;
+		}
+		if (!page)
+			page = mock_translate(x, addr);
 		if (!page) {
 			if (dma->flags & (MOCK_IOMMU_DMA_PINNED |
 					  MOCK_IOMMU_DMA_NO_PRI) ||
@@ -428,8 +644,15 @@ static int mock_xfer_run(struct mock_xfer *x)
 			continue;
 		}
 		retries = 0;
+		if (!own && mock_xfer_cached(x))
+			own = mock_tlb_fill(x, addr & PAGE_MASK, page, seq);
 		same = mock_xfer_page(x, page, off, len, dma->out_bytes);
-		mock_release_page(x, page);
+		if (own && x->write)
+			set_page_dirty_lock(page);
+		if (own)
+			put_page(page);
+		else
+			mock_release_page(x, page);
 		dma->out_bytes += same;
 		if (same < len) {
 			dma->out_fault_addr += same;

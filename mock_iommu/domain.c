@@ -148,6 +148,8 @@ static void mock_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	spin_unlock_irqrestore(&md->lock, flags);
 	if (exited)
 		mock_count(md->inst, MOCK_CNT_MM_RELEASES, 1);
+	/* No invalidation comes after this: the mm's pages go unseen */
+	mock_tlb_invalidate(md->id, 0, ULONG_MAX);
 }
 
 static void mock_mn_invalidate(struct mmu_notifier *mn, struct mm_struct *mm,
@@ -162,6 +164,7 @@ static void mock_mn_invalidate(struct mmu_notifier *mn, struct mm_struct *mm,
 		(struct mock_iommu_inval_range){ .start = start, .end = end };
 	md->nr_inval++;
 	spin_unlock_irqrestore(&md->lock, flags);
+	mock_tlb_invalidate(md->id, start, end);
 }
 
 static const struct mmu_notifier_ops mock_mn_ops = {

@@ -301,6 +301,7 @@ void mock_dev_destroy(struct mock_dev *mdev)
 
 	WARN_ON(!xa_empty(&mdev->pasids));
 	WARN_ON(!list_empty(&mdev->prq_pending));
+	WARN_ON(mdev->tlb.nr);
 	xa_destroy(&mdev->pasids);
 	inst->nr_devices--;
 	kfree(mdev);

@@ -320,6 +320,17 @@ static int mock_cmd_uacce_create(struct mock_file *mf,
 	return 0;
 }
 
+static int mock_cmd_tlb_info(struct mock_file *mf, struct mock_iommu_cmd *cmd)
+{
+	struct mock_dev *mdev = mock_get(mf, cmd->id, struct mock_dev,
+					 MOCK_OBJ_DEVICE);
+
+	if (!mdev)
+		return -ENOENT;
+	mock_tlb_info(mdev, &cmd->tlb_info);
+	return 0;
+}
+
 /**
  * struct mock_op - how to run one op
  * @fn: the handler, called with the file's lock held unless @unlocked
@@ -376,6 +387,7 @@ static const struct mock_op mock_ops[] = {
 	MOCK_OP(MOCK_IOMMU_OP_UACCE_CREATE, mock_cmd_uacce_create,
 		uacce_create, true,
 		offsetof(struct mock_iommu_cmd, uacce_create.out_uacce_id)),
+	MOCK_OP(MOCK_IOMMU_OP_TLB_INFO, mock_cmd_tlb_info, tlb_info, true, 0),
 };
 
 static long mock_fops_ioctl(struct file *filp, unsigned int cmd,

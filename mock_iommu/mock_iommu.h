@@ -151,6 +151,29 @@ struct mock_instance {
 };
 
 /**
+ * struct mock_tlb - a device's translation cache (IOTLB/ATC), see dma.c
+ * @enabled: the device caches translations (module parameter tlb when the
+ *	device was created)
+ * @nr: entries it holds
+ * @hits: accesses that used a cached translation
+ * @fills: translations cached after a page walk
+ * @invalidated: entries dropped by an invalidation of their domain
+ * @flushed: entries dropped as their PASID was detached
+ * @evicted: entries dropped to make room, or for a writable translation
+ *
+ * All but @enabled under mock_tlb_lock (dma.c).
+ */
+struct mock_tlb {
+	bool enabled;
+	u32 nr;
+	u64 hits;
+	u64 fills;
+	u64 invalidated;
+	u64 flushed;
+	u64 evicted;
+};
+
+/**
  * struct mock_dev - one mock device, backed by a platform device
  * @obj: table header
  * @inst: the instance it sits behind
@@ -173,6 +196,7 @@ struct mock_instance {
  * @prq_pending: page requests sent and not answered yet
  * @next_grpid: page request group index to try next
  * @counters: events of this device
+ * @tlb: its translation cache
  */
 struct mock_dev {
 	struct mock_obj obj;
@@ -192,6 +216,7 @@ struct mock_dev {
 	struct list_head prq_pending;
 	u32 next_grpid;
 	struct mock_counters counters;
+	struct mock_tlb tlb;
 };
 
 /**
@@ -354,6 +379,9 @@ int mock_dma(struct mock_dev *mdev, struct mock_iommu_dma *dma);
 void mock_dma_drain(struct mock_dev *mdev, ioasid_t pasid);
 void mock_page_response(struct device *dev, struct iopf_fault *evt,
 			struct iommu_page_response *msg);
+void mock_tlb_invalidate(u32 domain_id, unsigned long start,
+			 unsigned long end);
+void mock_tlb_info(struct mock_dev *mdev, struct mock_iommu_tlb_info *ti);
 
 /* bond.c */
 int mock_bind(struct mock_file *mf, struct mock_dev *mdev,

@@ -62,6 +62,8 @@
  * @MOCK_IOMMU_OP_UACCE_CREATE: register device @id as the parent of a uacce
  *	device (uacce_alloc() with UACCE_DEV_SVA, uacce_register()), the
  *	in-kernel client that binds on every open() of its char device
+ * @MOCK_IOMMU_OP_TLB_INFO: the translation cache of device @id, see
+ *	&struct mock_iommu_tlb_info
  */
 enum mock_iommu_op {
 	MOCK_IOMMU_OP_INSTANCE_CREATE = 1,
@@ -77,6 +79,7 @@ enum mock_iommu_op {
 	MOCK_IOMMU_OP_INVALIDATIONS,
 	MOCK_IOMMU_OP_DMA = 12,
 	MOCK_IOMMU_OP_UACCE_CREATE = 13,
+	MOCK_IOMMU_OP_TLB_INFO = 20,
 };
 
 /**
@@ -452,6 +455,50 @@ struct mock_iommu_dma {
 	__u32 out_response;
 };
 
+/* Translations a device's TLB holds at most */
+#define MOCK_IOMMU_TLB_ENTRIES		64
+
+/**
+ * struct mock_iommu_tlb_info - MOCK_IOMMU_OP_TLB_INFO
+ * @out_enabled: 1 when device @id caches translations, else 0: the module
+ *	parameter tlb (default 1) as it was when the device was created
+ * @out_entries: translations cached now
+ * @out_capacity: %MOCK_IOMMU_TLB_ENTRIES
+ * @__reserved: 0
+ * @out_hits: accesses that used a cached translation
+ * @out_fills: translations cached after a page walk
+ * @out_invalidated: entries dropped by the mmu notifier of their domain:
+ *	an invalidation of a range that holds their page, a kernel range
+ *	(iommu_sva_invalidate_kva_range(): every entry of the domain), or the
+ *	exit of the mm
+ * @out_flushed: entries dropped because their PASID was detached from the
+ *	device, or the device released
+ * @out_evicted: entries dropped to make room for another, or for a
+ *	writable translation of the same page
+ *
+ * Like an IOTLB or a PCIe ATC, the device caches the translation of each
+ * page it accessed in the faulting modes (not with %MOCK_IOMMU_DMA_PINNED,
+ * whose driver pins every page for the transfer), tagged with the domain,
+ * the PASID and the page, and uses it without walking the page tables
+ * again until an invalidation drops it: a missing invalidation from the
+ * kernel shows as a device that still reaches the old page. A write needs
+ * a translation that was filled for writing. The cached page is kept
+ * (referenced, pinned for a writable one) until the entry goes, so a stale
+ * translation reaches a page no longer mapped, never freed memory. All
+ * counters count since the device was created.
+ */
+struct mock_iommu_tlb_info {
+	__u32 out_enabled;
+	__u32 out_entries;
+	__u32 out_capacity;
+	__u32 __reserved;
+	__aligned_u64 out_hits;
+	__aligned_u64 out_fills;
+	__aligned_u64 out_invalidated;
+	__aligned_u64 out_flushed;
+	__aligned_u64 out_evicted;
+};
+
 /* uacce interface name: the char device is /dev/mock_uacce-<dev_id> */
 #define MOCK_IOMMU_UACCE_NAME		"mock_uacce"
 /* What the uacce device's sysfs "api" and "algorithms" files read */
@@ -549,6 +596,7 @@ struct mock_uacce_queue_info {
  * @invalidations: MOCK_IOMMU_OP_INVALIDATIONS
  * @dma: MOCK_IOMMU_OP_DMA
  * @uacce_create: MOCK_IOMMU_OP_UACCE_CREATE
+ * @tlb_info: MOCK_IOMMU_OP_TLB_INFO
  * @last: marks the end of the structure, for size checks
  */
 struct mock_iommu_cmd {
@@ -568,6 +616,7 @@ struct mock_iommu_cmd {
 		struct mock_iommu_invalidations invalidations;
 		struct mock_iommu_dma dma;
 		struct mock_iommu_uacce_create uacce_create;
+		struct mock_iommu_tlb_info tlb_info;
 	};
 	__u32 last;
 };
