@@ -220,15 +220,17 @@ static long long vmstat_read(const char *name)
 /*
  * A device write goes through a FOLL_PIN reference to the page, as every
  * kernel write to user memory must (pin_user_pages.rst), in every mode,
- * and each pin is dropped again; reads pin only in the pinned mode.
- * /proc/vmstat counts the system's pins: nothing else in the guest pins.
+ * and every pin is dropped again, at the latest when the mapping goes (the
+ * device's TLB keeps the pins of the translations it caches); reads pin
+ * only in the pinned mode. /proc/vmstat counts the system's pins: nothing
+ * else in the guest pins.
  */
 TEST_F(dma, device_writes_pin_the_pages)
 {
 	const int pages = 4;
 	size_t len = pages * self->page;
 	char *mem = mock_map_pages(len, PROT_READ | PROT_WRITE), *buf = malloc(len);
-	long long acq0, rel0, acq1, rel1, acq2, rel2;
+	long long acq0, rel0, acq1, acq2, rel3;
 	int read_pins = variant->flags & MOCK_IOMMU_DMA_PINNED ? pages : 0;
 
 	ASSERT_NE(NULL, mem);
@@ -241,17 +243,15 @@ TEST_F(dma, device_writes_pin_the_pages)
 	ASSERT_LE(0, rel0);
 	dma_status(MOCK_IOMMU_DMA_OK, self->dev[0], MOCK_IOMMU_DMA_FILL, mem, len, NULL, 2);
 	acq1 = vmstat_read("nr_foll_pin_acquired");
-	rel1 = vmstat_read("nr_foll_pin_released");
 	ASSERT_EQ(pages, acq1 - acq0);
-	ASSERT_EQ(pages, rel1 - rel0);
-	dma_status(MOCK_IOMMU_DMA_OK, self->dev[1], MOCK_IOMMU_DMA_READ, mem, len, buf, 0);
+	dma_status(MOCK_IOMMU_DMA_OK, self->dev[0], MOCK_IOMMU_DMA_READ, mem, len, buf, 0);
 	acq2 = vmstat_read("nr_foll_pin_acquired");
-	rel2 = vmstat_read("nr_foll_pin_released");
 	ASSERT_EQ(read_pins, acq2 - acq1);
-	ASSERT_EQ(read_pins, rel2 - rel1);
 	ASSERT_TRUE(mock_all_bytes(buf, len, 2));
+	ASSERT_EQ(0, munmap(mem, len));
+	rel3 = vmstat_read("nr_foll_pin_released");
+	ASSERT_EQ(pages + read_pins, rel3 - rel0);
 	free(buf);
-	munmap(mem, len);
 }
 
 TEST_F(dma, read_only_mapping_refuses_device_writes)
@@ -727,6 +727,179 @@ TEST_F(dma, killed_during_transfers_leaves_nothing)
 	ASSERT_EQ(before.handles_alive, after.handles_alive);
 	ASSERT_EQ(before.domains_alive, after.domains_alive);
 	ASSERT_LT(before.dma_transfers, after.dma_transfers);
+}
+
+#define TLB_PARAM	"/sys/module/mock_iommu/parameters/tlb"
+
+/* Set the module parameter tlb to @on; returns the old value, or -errno */
+static int set_tlb_param(bool on)
+{
+	char old = 0;
+	int fd = open(TLB_PARAM, O_RDWR), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = read(fd, &old, 1) == 1 && pwrite(fd, on ? "1" : "0", 1, 0) == 1 ?
+	      old == 'Y' || old == '1' : -EIO;
+	close(fd);
+	return ret;
+}
+
+/*
+ * The device's TLB: translations it caches until the kernel invalidates
+ * them. One device, the caller's mm bound to it, created with the TLB on
+ * or off (the module parameter tlb at creation).
+ */
+FIXTURE(tlb) {
+	int fd;
+	__u32 dev;
+	__u32 bond;
+	__u32 pasid;
+	__u32 domain;
+	size_t page;
+};
+
+FIXTURE_VARIANT(tlb) {
+	bool cached;
+};
+
+FIXTURE_VARIANT_ADD(tlb, cached) {
+	.cached = true,
+};
+
+FIXTURE_VARIANT_ADD(tlb, uncached) {
+	.cached = false,
+};
+
+FIXTURE_SETUP(tlb)
+{
+	struct mock_iommu_tlb_info t;
+	struct mock_iommu_sva_info info;
+	const char *skip;
+	__u32 iommu;
+	int old;
+
+	skip = mock_open(&self->fd);
+	if (skip)
+		SKIP(return, "%s", skip);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", MOCK_DEV_PATH, strerror(errno));
+	self->page = getpagesize();
+	test_cmd_instance_create(self->fd, 0, 0, &iommu);
+	old = set_tlb_param(variant->cached);
+	ASSERT_LE(0, old) TH_LOG("%s: %s", TLB_PARAM, strerror(-old));
+	test_cmd_device_create(self->fd, iommu, MOCK_PASID_BITS, 0, &self->dev);
+	ASSERT_EQ(variant->cached, set_tlb_param(old));
+	test_cmd_tlb_info(self->fd, self->dev, &t);
+	ASSERT_EQ(variant->cached, t.out_enabled);
+	ASSERT_EQ(MOCK_IOMMU_TLB_ENTRIES, t.out_capacity);
+	skip = mock_sva_disabled(self->fd, self->dev);
+	if (skip)
+		SKIP(return, "%s", skip);
+	skip = mock_dma_unsupported(self->fd, self->dev, 0);
+	if (skip)
+		SKIP(return, "%s", skip);
+	test_cmd_bind(self->fd, self->dev, &info);
+	self->pasid = info.pasid;
+	self->domain = info.domain_id;
+	self->bond = info.bond_id;
+}
+
+FIXTURE_TEARDOWN(tlb)
+{
+	test_close_leaves_nothing(self->fd);
+}
+
+/* Assert the TLB's counters since the fixture's setup */
+#define tlb_is(entries, hits, fills, invalidated)				\
+	({									\
+		struct mock_iommu_tlb_info __t;					\
+		int __on = variant->cached;					\
+										\
+		test_cmd_tlb_info(self->fd, self->dev, &__t);			\
+		ASSERT_EQ(__on * (entries), __t.out_entries);			\
+		ASSERT_EQ(__on * (hits), __t.out_hits);				\
+		ASSERT_EQ(__on * (fills), __t.out_fills);			\
+		ASSERT_EQ(__on * (invalidated), __t.out_invalidated);		\
+		ASSERT_EQ(0, __t.out_evicted);					\
+	})
+
+/*
+ * The device read a page and cached its translation; the process unmaps
+ * it and maps a new page at the same address. The device reads the new
+ * page, and only because the core's mmu notifier invalidated the old
+ * translation: the second read hit the TLB, the third did not.
+ */
+TEST_F(tlb, munmap_and_mmap_again_reach_the_new_page)
+{
+	char *mem = mock_map_pages(self->page, PROT_READ | PROT_WRITE), *again;
+	struct mock_iommu_domain_info d0, d1;
+
+	ASSERT_NE(NULL, mem);
+	memset(mem, 'A', self->page);
+	test_dma_holds(self->fd, self->dev, self->pasid, 0, mem, self->page, 'A');
+	tlb_is(1, 0, 1, 0);
+	test_dma_holds(self->fd, self->dev, self->pasid, 0, mem, self->page, 'A');
+	tlb_is(1, 1, 1, 0);
+
+	test_cmd_domain_info(self->fd, self->domain, &d0);
+	ASSERT_EQ(0, munmap(mem, self->page));
+	test_cmd_domain_info(self->fd, self->domain, &d1);
+	ASSERT_LT(d0.out_invalidations, d1.out_invalidations);
+	tlb_is(0, 1, 1, 1);
+	again = mmap(mem, self->page, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	ASSERT_EQ(mem, again);
+	memset(mem, 'B', self->page);
+	test_dma_holds(self->fd, self->dev, self->pasid, 0, mem, self->page, 'B');
+	tlb_is(1, 1, 2, 1);
+	munmap(mem, self->page);
+}
+
+/*
+ * The device wrote a page and cached a writable translation; the process
+ * drops the page (MADV_DONTNEED) and reads zeroes. The device's next write
+ * must land in the page the process sees now, through a page request and
+ * a new translation, not in the dropped page through the old one.
+ */
+TEST_F(tlb, dropped_page_is_not_written_through_the_old_translation)
+{
+	char *mem = mock_map_pages(self->page, PROT_READ | PROT_WRITE);
+	struct mock_iommu_tlb_info t;
+	struct mock_iommu_dma d;
+
+	ASSERT_NE(NULL, mem);
+	memset(mem, 0, self->page);
+	test_dma_status(MOCK_IOMMU_DMA_OK, self->fd, self->dev, self->pasid,
+			MOCK_IOMMU_DMA_FILL, 0, mem, self->page, NULL, 'X');
+	ASSERT_TRUE(mock_all_bytes(mem, self->page, 'X'));
+	tlb_is(1, 0, 1, 0);
+
+	ASSERT_EQ(0, madvise(mem, self->page, MADV_DONTNEED));
+	tlb_is(0, 0, 1, 1);
+	ASSERT_TRUE(mock_all_bytes(mem, self->page, 0));
+	test_cmd_dma(self->fd, self->dev, self->pasid, MOCK_IOMMU_DMA_FILL, 0, mem,
+		     self->page, NULL, 'Y', &d);
+	ASSERT_EQ(MOCK_IOMMU_DMA_OK, d.out_status);
+	/* The zero page the CPU read is not writable: one page request */
+	ASSERT_EQ(1, d.out_page_requests);
+	ASSERT_TRUE(mock_all_bytes(mem, self->page, 'Y'));
+	tlb_is(1, 0, 2, 1);
+
+	/* Detaching the PASID flushes what the device cached at it */
+	test_cmd_destroy(self->fd, self->bond);
+	test_cmd_tlb_info(self->fd, self->dev, &t);
+	ASSERT_EQ(0, t.out_entries);
+	ASSERT_EQ(variant->cached ? 1 : 0, t.out_flushed);
+	ASSERT_EQ(0, t.out_evicted);
+	munmap(mem, self->page);
+}
+
+/* Only a device of the calling file has a TLB */
+TEST_F(tlb, only_devices_have_one)
+{
+	test_err_tlb_info(ENOENT, self->fd, 0);
+	test_err_tlb_info(ENOENT, self->fd, self->bond);
+	test_err_tlb_info(ENOENT, self->fd, self->dev + 100);
 }
 
 /* Bad requests: an errno, and no device access */
