@@ -325,18 +325,20 @@ static bool mock_grpid_busy(struct mock_dev *mdev, u32 grpid)
 static bool mock_xfer_attached(struct mock_xfer *x);
 
 /*
- * Raise a page request for the page at @addr and wait for the response,
+ * Raise a page request group for the @n pages at @addrs, as PCIe PRI sends
+ * one: a request per page, all with the group's index, the last one marked
+ * IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE, and wait for the group's response,
  * without the dma_lock (the caller holds it for reading). Returns its
  * IOMMU_PAGE_RESP_* code, -ETIMEDOUT, -EINTR, -ECANCELED when the PASID
  * is being detached, or -ENOMEM.
  */
-static int mock_page_request(struct mock_xfer *x, unsigned long addr)
+static int mock_page_request(struct mock_xfer *x, const unsigned long *addrs,
+			     unsigned int n)
 {
 	struct mock_dev *mdev = x->mdev;
-	struct iopf_fault evt = {};
-	struct iommu_fault_page_request *prm = &evt.fault.prm;
 	long left = (long)(x->deadline - jiffies);
 	struct mock_prq *prq;
+	unsigned int page;
 	bool answered;
 	int rc;
 	u32 i;
@@ -370,21 +372,32 @@ static int mock_page_request(struct mock_xfer *x, unsigned long addr)
 	 * requests after clearing).
 	 */
 	if (mock_xfer_attached(x)) {
-		evt.fault.type = IOMMU_FAULT_PAGE_REQ;
-		prm->flags = IOMMU_FAULT_PAGE_REQUEST_PASID_VALID |
-			     IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE |
-			     IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID;
-		prm->pasid = prq->pasid;
-		prm->grpid = prq->grpid;
-		/* A user-mode access: the core's handler then checks the VMA */
-		prm->perm = IOMMU_FAULT_PERM_READ;
-		if (x->write)
-			prm->perm |= IOMMU_FAULT_PERM_WRITE;
-		prm->addr = addr;
-		mock_dev_count(mdev, MOCK_CNT_PAGE_REQUESTS, 1);
-		x->dma->out_page_requests++;
-		/* Whatever fails in there is answered through page_response() */
-		iommu_report_device_fault(&mdev->pdev->dev, &evt);
+		for (page = 0; page < n; page++) {
+			struct iopf_fault evt = {};
+			struct iommu_fault_page_request *prm = &evt.fault.prm;
+
+			evt.fault.type = IOMMU_FAULT_PAGE_REQ;
+			prm->flags = IOMMU_FAULT_PAGE_REQUEST_PASID_VALID;
+			if (page == n - 1)
+				prm->flags |= IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE |
+					      IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID;
+			prm->pasid = prq->pasid;
+			prm->grpid = prq->grpid;
+			/* A user-mode access: the core's handler checks the VMA */
+			prm->perm = IOMMU_FAULT_PERM_READ;
+			if (x->write)
+				prm->perm |= IOMMU_FAULT_PERM_WRITE;
+			prm->addr = addrs[page];
+			mock_dev_count(mdev, MOCK_CNT_PAGE_REQUESTS, 1);
+			x->dma->out_page_requests++;
+			/*
+			 * Whatever fails in there is answered through
+			 * page_response(), even a request that is not the
+			 * last: the group got its answer, send no more.
+			 */
+			if (iommu_report_device_fault(&mdev->pdev->dev, &evt))
+				break;
+		}
 
 		/* A detach must not wait for us while we wait for the response */
 		up_read(&mdev->dma_lock);
@@ -593,6 +606,34 @@ static size_t mock_xfer_page(struct mock_xfer *x, struct page *page,
 	return i;
 }
 
+/*
+ * The pages a page request group asks for: from @addrs[0], which is
+ * missing, the pages of the transfer that are not there either, up to
+ * MOCK_IOMMU_DMA_PRG_PAGES of them, skipping the ones that are. Returns
+ * how many.
+ */
+static unsigned int mock_missing_pages(struct mock_xfer *x,
+				       unsigned long *addrs)
+{
+	u64 end = x->dma->iova + x->dma->length;
+	unsigned long va = addrs[0];
+	struct page *page;
+	unsigned int n = 1;
+
+	while (n < MOCK_IOMMU_DMA_PRG_PAGES) {
+		va += PAGE_SIZE;
+		if (va >= end || !va)
+			break;
+		page = mock_translate(x, va);
+		if (page) {
+			mock_release_page(x, page);
+			continue;
+		}
+		addrs[n++] = va;
+	}
+	return n;
+}
+
 /* Returns the status, or -EINTR when the caller was killed */
 static int mock_xfer_run(struct mock_xfer *x)
 {
@@ -600,6 +641,8 @@ static int mock_xfer_run(struct mock_xfer *x)
 	unsigned int retries = 0;
 	struct page *page;
 	size_t off, len, same;
+	unsigned long addrs[MOCK_IOMMU_DMA_PRG_PAGES];
+	unsigned int n;
 	u64 seq = 0;
 	bool own;
 	unsigned long addr;
@@ -631,7 +674,11 @@ static int mock_xfer_run(struct mock_xfer *x)
 					  MOCK_IOMMU_DMA_NO_PRI) ||
 			    retries++ == MOCK_PRQ_RETRIES)
 				return MOCK_IOMMU_DMA_PAGE_FAULT;
-			code = mock_page_request(x, addr & PAGE_MASK);
+			addrs[0] = addr & PAGE_MASK;
+			n = 1;
+			if (dma->flags & MOCK_IOMMU_DMA_PRG)
+				n = mock_missing_pages(x, addrs);
+			code = mock_page_request(x, addrs, n);
 			if (code == -ETIMEDOUT)
 				return MOCK_IOMMU_DMA_TIMEOUT;
 			if (code == -ECANCELED)
@@ -667,7 +714,8 @@ static int mock_xfer_run(struct mock_xfer *x)
 static int mock_dma_check(struct mock_dev *mdev,
 			  const struct mock_iommu_dma *dma)
 {
-	const u32 modes = MOCK_IOMMU_DMA_PINNED | MOCK_IOMMU_DMA_NO_PRI;
+	const u32 modes = MOCK_IOMMU_DMA_PINNED | MOCK_IOMMU_DMA_NO_PRI |
+			  MOCK_IOMMU_DMA_PRG;
 	bool fill = dma->op == MOCK_IOMMU_DMA_FILL;
 
 	if (dma->op < MOCK_IOMMU_DMA_READ || dma->op > MOCK_IOMMU_DMA_COMPARE)
@@ -684,7 +732,8 @@ static int mock_dma_check(struct mock_dev *mdev,
 	/* PASID 0 is the requester ID's own: no SVA there */
 	if (!dma->pasid || dma->pasid >= mdev->pdev->dev.iommu->max_pasids)
 		return -EINVAL;
-	if (!(dma->flags & modes) && !mock_dev_does_pri(mdev))
+	if (!(dma->flags & (MOCK_IOMMU_DMA_PINNED | MOCK_IOMMU_DMA_NO_PRI)) &&
+	    !mock_dev_does_pri(mdev))
 		return -EOPNOTSUPP;
 	return 0;
 }

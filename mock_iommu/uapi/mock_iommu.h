@@ -361,6 +361,14 @@ enum mock_iommu_dma_op {
  *	requests. The mode to use where the kernel has no IOPF support.
  * @MOCK_IOMMU_DMA_NO_PRI: the device cannot fault and nothing pins: a
  *	page that is not present with the needed permission is a fault
+ * @MOCK_IOMMU_DMA_PRG: the default mode, but a missing page is requested
+ *	in a page request group, as PCIe PRI sends them: with it, the other
+ *	missing pages of the transfer, up to %MOCK_IOMMU_DMA_PRG_PAGES in all
+ *	(present ones are skipped), one request each with one group index,
+ *	the last one marked IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE. The core
+ *	answers the group once; its errors are sticky, so a page that cannot
+ *	be faulted in fails the whole group, and the transfer ends with
+ *	%MOCK_IOMMU_DMA_PAGE_FAULT at the group's first page.
  *
  * Without flags the device walks the page tables and raises a page
  * request through the IOMMU's I/O page fault queue for every page that is
@@ -371,7 +379,11 @@ enum mock_iommu_dma_op {
 enum mock_iommu_dma_flags {
 	MOCK_IOMMU_DMA_PINNED = 1 << 0,
 	MOCK_IOMMU_DMA_NO_PRI = 1 << 1,
+	MOCK_IOMMU_DMA_PRG = 1 << 2,
 };
+
+/* Pages a page request group of a transfer asks for at most */
+#define MOCK_IOMMU_DMA_PRG_PAGES	8
 
 /**
  * enum mock_iommu_dma_status - how a transfer ended, as the device sees it
