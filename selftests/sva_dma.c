@@ -955,7 +955,9 @@ TEST_F(dma_args, bad_requests_are_refused)
 
 	test_err_dma(EINVAL, fd, self->dev, p, 0, PINNED, m, 64, buf, 0);
 	test_err_dma(EINVAL, fd, self->dev, p, MOCK_IOMMU_DMA_COMPARE + 1, PINNED, m, 64, buf, 0);
-	test_err_dma(EINVAL, fd, self->dev, p, READ_OP, 1 << 2, m, 64, buf, 0);
+	test_err_dma(EINVAL, fd, self->dev, p, READ_OP, 1 << 3, m, 64, buf, 0);
+	test_err_dma(EINVAL, fd, self->dev, p, READ_OP, PINNED | MOCK_IOMMU_DMA_PRG, m, 64,
+		     buf, 0);
 	test_err_dma(EINVAL, fd, self->dev, p, READ_OP, PINNED | MOCK_IOMMU_DMA_NO_PRI, m, 64,
 		     buf, 0);
 	/* Only FILL takes a byte, and only FILL goes without a buffer */

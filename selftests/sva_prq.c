@@ -16,14 +16,15 @@
 #include "mock_iommu_utils.h"
 #include "mock_fuse.h"
 
-/* A transfer with an explicit timeout, the rest as _test_cmd_dma() */
-static int dma_timeout(int fd, __u32 dev, __u32 pasid, __u32 op, const void *iova,
-		       size_t len, __u32 fill, __u32 timeout_ms, struct mock_iommu_dma *out)
+/* A transfer with flags and a timeout, the rest as _test_cmd_dma() */
+static int dma_flags(int fd, __u32 dev, __u32 pasid, __u32 op, __u32 flags, const void *iova,
+		     size_t len, __u32 fill, __u32 timeout_ms, struct mock_iommu_dma *out)
 {
 	struct mock_iommu_cmd cmd = {
 		.dma = {
 			.pasid = pasid,
 			.op = op,
+			.flags = flags,
 			.fill = fill,
 			.iova = (uintptr_t)iova,
 			.length = len,
@@ -35,6 +36,9 @@ static int dma_timeout(int fd, __u32 dev, __u32 pasid, __u32 op, const void *iov
 	*out = cmd.dma;
 	return ret;
 }
+
+#define dma_timeout(fd, dev, pasid, op, iova, len, fill, timeout_ms, out) \
+	dma_flags(fd, dev, pasid, op, 0, iova, len, fill, timeout_ms, out)
 
 /* Poll counter @off of @id until it reaches @want; false on timeout */
 static bool wait_counter(int fd, __u32 id, size_t off, __u64 want)
@@ -424,6 +428,72 @@ TEST_F(prq, late_response_does_not_complete_a_newer_request)
 	ASSERT_EQ(1, c1.page_responses_failed - c0.page_responses_failed);
 	ASSERT_EQ(1, c1.page_responses_stale - c0.page_responses_stale);
 	munmap(anon, others * self->page);
+}
+
+/*
+ * A transfer over fresh pages with MOCK_IOMMU_DMA_PRG: the device requests
+ * up to 8 missing pages as one page request group (7 requests without
+ * the last-page flag, then the last), the core answers once per group.
+ * 12 pages, two of them present: a group of 8, then one of 2.
+ */
+TEST_F(prq, page_request_group_is_answered_once)
+{
+	const int pages = 12;
+	size_t len = pages * self->page;
+	char *mem = mock_map_pages(len, PROT_READ | PROT_WRITE);
+	struct mock_iommu_counters c0, c1;
+	struct mock_iommu_dma d;
+
+	ASSERT_NE(NULL, mem);
+	mem[3 * self->page] = 1;
+	mem[5 * self->page] = 1;
+	test_cmd_counters(self->fd, self->dev, &c0);
+	ASSERT_EQ(0, dma_flags(self->fd, self->dev, self->pasid, MOCK_IOMMU_DMA_FILL,
+			       MOCK_IOMMU_DMA_PRG, mem, len, 0x3c, 0, &d));
+	ASSERT_EQ(MOCK_IOMMU_DMA_OK, d.out_status);
+	ASSERT_EQ(len, d.out_bytes);
+	ASSERT_EQ(pages - 2, d.out_page_requests);
+	ASSERT_EQ(0, d.out_response);
+	test_cmd_counters(self->fd, self->dev, &c1);
+	ASSERT_EQ(pages - 2, c1.page_requests - c0.page_requests);
+	ASSERT_EQ(2, c1.page_responses - c0.page_responses);
+	ASSERT_EQ(0, c1.page_responses_failed - c0.page_responses_failed);
+	ASSERT_EQ(0, c1.page_responses_stale - c0.page_responses_stale);
+	ASSERT_TRUE(mock_all_bytes(mem, len, 0x3c));
+	munmap(mem, len);
+}
+
+/*
+ * A group of 4 pages whose third cannot be written (read-only mapping):
+ * the core stops at it (errors are sticky) and answers INVALID for the
+ * whole group, once; the device reports the fault at the group's first
+ * page, having written nothing.
+ */
+TEST_F(prq, bad_page_fails_the_whole_group)
+{
+	const int pages = 4;
+	size_t len = pages * self->page;
+	char *mem = mock_map_pages(len, PROT_READ | PROT_WRITE);
+	struct mock_iommu_counters c0, c1;
+	struct mock_iommu_dma d;
+
+	ASSERT_NE(NULL, mem);
+	ASSERT_EQ(0, mprotect(mem + 2 * self->page, self->page, PROT_READ));
+	test_cmd_counters(self->fd, self->dev, &c0);
+	ASSERT_EQ(0, dma_flags(self->fd, self->dev, self->pasid, MOCK_IOMMU_DMA_FILL,
+			       MOCK_IOMMU_DMA_PRG, mem, len, 0x3c, 0, &d));
+	ASSERT_EQ(MOCK_IOMMU_DMA_PAGE_FAULT, d.out_status);
+	ASSERT_EQ(0, d.out_bytes);
+	ASSERT_EQ((uintptr_t)mem, d.out_fault_addr);
+	ASSERT_EQ(pages, d.out_page_requests);
+	ASSERT_EQ(1 /* IOMMU_PAGE_RESP_INVALID */, d.out_response);
+	test_cmd_counters(self->fd, self->dev, &c1);
+	ASSERT_EQ(pages, c1.page_requests - c0.page_requests);
+	ASSERT_EQ(0, c1.page_responses - c0.page_responses);
+	ASSERT_EQ(1, c1.page_responses_failed - c0.page_responses_failed);
+	ASSERT_EQ(1, c1.dma_faults - c0.dma_faults);
+	ASSERT_TRUE(mock_all_bytes(mem, len, 0));
+	munmap(mem, len);
 }
 
 TEST_HARNESS_MAIN
