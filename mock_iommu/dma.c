@@ -41,6 +41,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 
 #include "mock_iommu.h"
@@ -92,6 +93,8 @@ struct mock_tlb_entry {
  * callbacks, in atomic context.
  */
 static DEFINE_SPINLOCK(mock_tlb_lock);
+/* Where detaches wait for the transfers whose page requests they aborted */
+static DECLARE_WAIT_QUEUE_HEAD(mock_prq_waiters);
 static LIST_HEAD(mock_tlb_entries);
 static u64 mock_tlb_seq;
 
@@ -235,6 +238,24 @@ static bool mock_prq_match(struct mock_prq *prq, ioasid_t pasid)
 	return pasid == IOMMU_PASID_INVALID || prq->pasid == pasid;
 }
 
+/* Transfers aborted at @pasid have not all seen it yet */
+static bool mock_prq_aborting(struct mock_dev *mdev, ioasid_t pasid)
+{
+	struct mock_prq *prq;
+	bool busy = false;
+
+	spin_lock(&mdev->prq_lock);
+	list_for_each_entry(prq, &mdev->prq_pending, node) {
+		if (mock_prq_match(prq, pasid) && prq->aborted &&
+		    !prq->orphan) {
+			busy = true;
+			break;
+		}
+	}
+	spin_unlock(&mdev->prq_lock);
+	return busy;
+}
+
 /*
  * Called when @pasid of @mdev was just cleared from its table, or every
  * PASID (IOMMU_PASID_INVALID) as the core releases the device. Like
@@ -259,6 +280,12 @@ void mock_dma_drain(struct mock_dev *mdev, ioasid_t pasid)
 		complete(&prq->done);
 	}
 	spin_unlock(&mdev->prq_lock);
+	/*
+	 * They let go of dma_lock while they waited: wait until each has let
+	 * go of its request, then for the rest of their transfers and the
+	 * others through the lock.
+	 */
+	wait_event(mock_prq_waiters, !mock_prq_aborting(mdev, pasid));
 
 	down_write(&mdev->dma_lock);
 	up_write(&mdev->dma_lock);
@@ -339,7 +366,7 @@ static int mock_page_request(struct mock_xfer *x, const unsigned long *addrs,
 	long left = (long)(x->deadline - jiffies);
 	struct mock_prq *prq;
 	unsigned int page;
-	bool answered;
+	bool answered, aborted;
 	int rc;
 	u32 i;
 
@@ -399,10 +426,6 @@ static int mock_page_request(struct mock_xfer *x, const unsigned long *addrs,
 				break;
 		}
 
-		/* A detach must not wait for us while we wait for the response */
-		up_read(&mdev->dma_lock);
-		left = wait_for_completion_killable_timeout(&prq->done, left);
-		down_read(&mdev->dma_lock);
 	} else {
 		/* Never sent: no response will come for it */
 		spin_lock(&mdev->prq_lock);
@@ -412,9 +435,14 @@ static int mock_page_request(struct mock_xfer *x, const unsigned long *addrs,
 		return -ECANCELED;
 	}
 
+	/* A detach must not wait for us while we wait for the response */
+	up_read(&mdev->dma_lock);
+	left = wait_for_completion_killable_timeout(&prq->done, left);
+
 	spin_lock(&mdev->prq_lock);
 	answered = prq->answered;
-	if (prq->aborted)
+	aborted = prq->aborted;
+	if (aborted)
 		rc = -ECANCELED;
 	else if (answered)
 		rc = prq->code;
@@ -426,6 +454,10 @@ static int mock_page_request(struct mock_xfer *x, const unsigned long *addrs,
 	spin_unlock(&mdev->prq_lock);
 	if (answered)
 		kfree(prq);
+	/* The detach that aborted us waits for this */
+	if (aborted)
+		wake_up_all(&mock_prq_waiters);
+	down_read(&mdev->dma_lock);
 	return rc;
 }
 
