@@ -430,8 +430,12 @@ static int mock_page_request(struct mock_xfer *x, const unsigned long *addrs,
 		/* Never sent: no response will come for it */
 		spin_lock(&mdev->prq_lock);
 		list_del(&prq->node);
+		aborted = prq->aborted;
 		spin_unlock(&mdev->prq_lock);
 		kfree(prq);
+		/* The detach may have aborted it in the meantime */
+		if (aborted)
+			wake_up_all(&mock_prq_waiters);
 		return -ECANCELED;
 	}
 
