@@ -843,14 +843,14 @@ TEST_F(tlb, munmap_and_mmap_again_reach_the_new_page)
 
 	test_cmd_domain_info(self->fd, self->domain, &d0);
 	ASSERT_EQ(0, munmap(mem, self->page));
-	test_cmd_domain_info(self->fd, self->domain, &d1);
-	ASSERT_LT(d0.out_invalidations, d1.out_invalidations);
-	tlb_is(0, 1, 1, 1);
 	again = mmap(mem, self->page, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	ASSERT_EQ(mem, again);
 	memset(mem, 'B', self->page);
+	/* A stale translation would still read 'A' */
 	test_dma_holds(self->fd, self->dev, self->pasid, 0, mem, self->page, 'B');
+	test_cmd_domain_info(self->fd, self->domain, &d1);
+	ASSERT_LT(d0.out_invalidations, d1.out_invalidations);
 	tlb_is(1, 1, 2, 1);
 	munmap(mem, self->page);
 }
@@ -875,14 +875,14 @@ TEST_F(tlb, dropped_page_is_not_written_through_the_old_translation)
 	tlb_is(1, 0, 1, 0);
 
 	ASSERT_EQ(0, madvise(mem, self->page, MADV_DONTNEED));
-	tlb_is(0, 0, 1, 1);
 	ASSERT_TRUE(mock_all_bytes(mem, self->page, 0));
 	test_cmd_dma(self->fd, self->dev, self->pasid, MOCK_IOMMU_DMA_FILL, 0, mem,
 		     self->page, NULL, 'Y', &d);
 	ASSERT_EQ(MOCK_IOMMU_DMA_OK, d.out_status);
+	/* A stale translation would have written the dropped page */
+	ASSERT_TRUE(mock_all_bytes(mem, self->page, 'Y'));
 	/* The zero page the CPU read is not writable: one page request */
 	ASSERT_EQ(1, d.out_page_requests);
-	ASSERT_TRUE(mock_all_bytes(mem, self->page, 'Y'));
 	tlb_is(1, 0, 2, 1);
 
 	/* Detaching the PASID flushes what the device cached at it */
