@@ -11,9 +11,26 @@
  * errno: a fault is the device's business, not a failed command.
  *
  * A transfer holds its device's dma_lock for reading from the PASID lookup
- * to the last byte. Detaching a PASID clears the table entry, then takes
- * the lock for writing and flushes the page fault queue: once detach
- * returns, no transfer and no page request can use the domain or its mm.
+ * to the last byte, except while it waits for a page response. Detaching a
+ * PASID clears the table entry and, as hardware stopping a PASID drains its
+ * page request queue, completes the page requests waiting at that PASID:
+ * their transfers end aborted at once instead of waiting for a response
+ * that may be late or lost. Then it takes the lock for writing and flushes
+ * the page fault queue: once detach returns, no transfer and no page
+ * request can use the domain or its mm.
+ *
+ * A request whose transfer stopped waiting (timeout, kill, abort) keeps
+ * its page request group index until its response comes, like a device
+ * that may not reuse a PRG index still outstanding: a late response then
+ * finds it, and never a newer request that happens to get the same index.
+ * A response lost for good is forgotten when its PASID is detached.
+ *
+ * Like an IOTLB or a PCIe ATC, a device caches the translations it used in
+ * the faulting modes, tagged (domain, PASID, page), and uses them without
+ * a page walk until the domain's mmu notifier invalidates them (domain.c
+ * calls mock_tlb_invalidate()) or the PASID is detached. An entry keeps its
+ * page referenced (pinned when it was filled for writing), so that a stale
+ * one reaches a page no longer mapped rather than freed memory.
  */
 #include <linux/highmem.h>
 #include <linux/jiffies.h>
@@ -24,6 +41,8 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "mock_iommu.h"
 
@@ -42,26 +61,74 @@ module_param(dma_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(dma_timeout_ms,
 		 "longest a transfer waits for page responses, in total");
 
+static bool tlb = true;
+module_param(tlb, bool, 0644);
+MODULE_PARM_DESC(tlb,
+		 "devices created from now on cache translations (IOTLB/ATC)");
+
 /**
- * struct mock_prq - a page request waiting for its response
- * @node: in the device's prq_pending while unanswered
+ * struct mock_tlb_entry - a cached translation
+ * @node: in mock_tlb_entries
+ * @mdev: the device whose cache holds it
+ * @domain_id: the domain it was translated through
+ * @pasid: the PASID of the access
+ * @va: the page's address in the domain's mm
+ * @page: the page, referenced (FOLL_GET) or pinned (@writable)
+ * @writable: filled for a write: pinned, and good for writes
+ */
+struct mock_tlb_entry {
+	struct list_head node;
+	struct mock_dev *mdev;
+	u32 domain_id;
+	u32 pasid;
+	unsigned long va;
+	struct page *page;
+	bool writable;
+};
+
+/*
+ * Every device's entries, oldest first, and the number of invalidations so
+ * far, which a fill compares to not cache what an invalidation between its
+ * page walk and the fill already dropped. Taken by the mmu notifier's
+ * callbacks, in atomic context.
+ */
+static DEFINE_SPINLOCK(mock_tlb_lock);
+/* Where detaches wait for the transfers whose page requests they aborted */
+static DECLARE_WAIT_QUEUE_HEAD(mock_prq_waiters);
+static LIST_HEAD(mock_tlb_entries);
+static u64 mock_tlb_seq;
+
+/**
+ * struct mock_prq - a page request the device sent
+ * @node: in the device's prq_pending until its response comes, or until
+ *	its PASID is detached
  * @pasid: the PASID of the request
  * @grpid: its page request group index
- * @code: the response's code, valid once @node is off the list
- * @done: completed by the response, under the device's prq_lock
+ * @code: the response's code, valid once @answered
+ * @answered: the response came; @node is off the list
+ * @aborted: the PASID is being detached: the waiter gives up
+ * @orphan: nobody waits any more; the response (or the detach) frees it
+ * @done: completed by the response or the abort
+ *
+ * Everything but @done is under the device's prq_lock.
  */
 struct mock_prq {
 	struct list_head node;
 	u32 pasid;
 	u32 grpid;
 	u32 code;
+	bool answered;
+	bool aborted;
+	bool orphan;
 	struct completion done;
 };
 
 /**
  * struct mock_xfer - one transfer in progress
  * @mdev: the device doing it
- * @md: the domain found at the PASID when it began
+ * @md: the domain found at the PASID when it began; only dereferenced
+ *	while the transfer holds the device's dma_lock
+ * @domain_id: @md's id, which is never reused
  * @mm: @md's mm, with an mm_users reference
  * @dma: the request, and the outputs being filled in
  * @buf: the caller's data (WRITE, COMPARE) or what was read (READ)
@@ -71,6 +138,7 @@ struct mock_prq {
 struct mock_xfer {
 	struct mock_dev *mdev;
 	struct mock_domain *md;
+	u32 domain_id;
 	struct mm_struct *mm;
 	struct mock_iommu_dma *dma;
 	u8 *buf;
@@ -80,30 +148,167 @@ struct mock_xfer {
 
 void mock_dma_init_dev(struct mock_dev *mdev)
 {
+	mdev->tlb.enabled = READ_ONCE(tlb);
 	atomic_set(&mdev->nr_dma, 0);
 	init_rwsem(&mdev->dma_lock);
 	spin_lock_init(&mdev->prq_lock);
 	INIT_LIST_HEAD(&mdev->prq_pending);
 }
 
-/*
- * Called when a PASID of @mdev was just cleared from its table: wait for
- * the transfers that may still use it, then for the page requests they
- * left in the fault queue (after a timeout), whose work uses the domain.
- */
-void mock_dma_drain(struct mock_dev *mdev)
+/* Drop the entries on @list; any context */
+static void mock_tlb_free(struct list_head *list)
 {
+	struct mock_tlb_entry *e, *next;
+
+	list_for_each_entry_safe(e, next, list, node) {
+		if (e->writable)
+			unpin_user_page(e->page);
+		else
+			put_page(e->page);
+		kfree(e);
+	}
+}
+
+/* Move @e to @list (under mock_tlb_lock), counting it in @event */
+static void mock_tlb_drop(struct mock_tlb_entry *e, struct list_head *list,
+			  u64 *event)
+{
+	list_move_tail(&e->node, list);
+	e->mdev->tlb.nr--;
+	(*event)++;
+}
+
+/*
+ * The domain's mmu notifier saw [@start, @end) invalidated: drop the
+ * entries of the domain for pages in it. A range beyond user space is a
+ * kernel range (iommu_sva_invalidate_kva_range()), or the whole address
+ * space: hardware then flushes everything the domain cached, and so do
+ * we. Runs in atomic context.
+ */
+void mock_tlb_invalidate(u32 domain_id, unsigned long start,
+			 unsigned long end)
+{
+	bool all = end > TASK_SIZE_MAX;
+	struct mock_tlb_entry *e, *next;
+	unsigned long flags;
+	LIST_HEAD(drop);
+
+	spin_lock_irqsave(&mock_tlb_lock, flags);
+	mock_tlb_seq++;
+	list_for_each_entry_safe(e, next, &mock_tlb_entries, node)
+		if (e->domain_id == domain_id &&
+		    (all || (e->va < end && e->va + PAGE_SIZE > start)))
+			mock_tlb_drop(e, &drop, &e->mdev->tlb.invalidated);
+	spin_unlock_irqrestore(&mock_tlb_lock, flags);
+	mock_tlb_free(&drop);
+}
+
+/* @pasid of @mdev (IOMMU_PASID_INVALID: all) was detached */
+static void mock_tlb_flush(struct mock_dev *mdev, ioasid_t pasid)
+{
+	struct mock_tlb_entry *e, *next;
+	LIST_HEAD(drop);
+
+	spin_lock_irq(&mock_tlb_lock);
+	list_for_each_entry_safe(e, next, &mock_tlb_entries, node)
+		if (e->mdev == mdev &&
+		    (pasid == IOMMU_PASID_INVALID || e->pasid == pasid))
+			mock_tlb_drop(e, &drop, &mdev->tlb.flushed);
+	spin_unlock_irq(&mock_tlb_lock);
+	mock_tlb_free(&drop);
+}
+
+void mock_tlb_info(struct mock_dev *mdev, struct mock_iommu_tlb_info *ti)
+{
+	memset(ti, 0, sizeof(*ti));
+	ti->out_enabled = mdev->tlb.enabled;
+	ti->out_capacity = MOCK_IOMMU_TLB_ENTRIES;
+	spin_lock_irq(&mock_tlb_lock);
+	ti->out_entries = mdev->tlb.nr;
+	ti->out_hits = mdev->tlb.hits;
+	ti->out_fills = mdev->tlb.fills;
+	ti->out_invalidated = mdev->tlb.invalidated;
+	ti->out_flushed = mdev->tlb.flushed;
+	ti->out_evicted = mdev->tlb.evicted;
+	spin_unlock_irq(&mock_tlb_lock);
+}
+
+static bool mock_prq_match(struct mock_prq *prq, ioasid_t pasid)
+{
+	return pasid == IOMMU_PASID_INVALID || prq->pasid == pasid;
+}
+
+/* Transfers aborted at @pasid have not all seen it yet */
+static bool mock_prq_aborting(struct mock_dev *mdev, ioasid_t pasid)
+{
+	struct mock_prq *prq;
+	bool busy = false;
+
+	spin_lock(&mdev->prq_lock);
+	list_for_each_entry(prq, &mdev->prq_pending, node) {
+		if (mock_prq_match(prq, pasid) && prq->aborted &&
+		    !prq->orphan) {
+			busy = true;
+			break;
+		}
+	}
+	spin_unlock(&mdev->prq_lock);
+	return busy;
+}
+
+/*
+ * Called when @pasid of @mdev was just cleared from its table, or every
+ * PASID (IOMMU_PASID_INVALID) as the core releases the device. Like
+ * hardware stopping a PASID: complete the page requests waiting at it, so
+ * that their transfers end now, wait for the transfers that may still use
+ * the domain, then for the work of the page requests in the fault queue,
+ * which uses the domain and the device; what is still unanswered after
+ * that was lost. On release the device has already left its queue
+ * (iopf_queue_flush_dev() would WARN), so flush the queue's workqueue
+ * itself: it is the same one.
+ */
+void mock_dma_drain(struct mock_dev *mdev, ioasid_t pasid)
+{
+	struct mock_prq *prq, *next;
+	LIST_HEAD(lost);
+
+	spin_lock(&mdev->prq_lock);
+	list_for_each_entry(prq, &mdev->prq_pending, node) {
+		if (!mock_prq_match(prq, pasid) || prq->orphan || prq->aborted)
+			continue;
+		prq->aborted = true;
+		complete(&prq->done);
+	}
+	spin_unlock(&mdev->prq_lock);
+	/*
+	 * They let go of dma_lock while they waited: wait until each has let
+	 * go of its request, then for the rest of their transfers and the
+	 * others through the lock.
+	 */
+	wait_event(mock_prq_waiters, !mock_prq_aborting(mdev, pasid));
+
 	down_write(&mdev->dma_lock);
 	up_write(&mdev->dma_lock);
+	/* No transfer at @pasid fills the TLB any more */
+	mock_tlb_flush(mdev, pasid);
 	if (mock_dev_does_pri(mdev))
-		iopf_queue_flush_dev(&mdev->pdev->dev);
+		flush_workqueue(mdev->inst->iopf_queue->wq);
+
+	/* No transfer runs at @pasid now: every request left is an orphan */
+	spin_lock(&mdev->prq_lock);
+	list_for_each_entry_safe(prq, next, &mdev->prq_pending, node)
+		if (mock_prq_match(prq, pasid) && !WARN_ON(!prq->orphan))
+			list_move(&prq->node, &lost);
+	spin_unlock(&mdev->prq_lock);
+	list_for_each_entry_safe(prq, next, &lost, node)
+		kfree(prq);
 }
 
 void mock_page_response(struct device *dev, struct iopf_fault *evt,
 			struct iommu_page_response *msg)
 {
 	struct mock_dev *mdev = dev_iommu_priv_get(dev);
-	struct mock_prq *prq;
+	struct mock_prq *prq, *orphan = NULL;
 	bool found = false;
 
 	mock_dev_count(mdev, msg->code == IOMMU_PAGE_RESP_SUCCESS ?
@@ -116,15 +321,21 @@ void mock_page_response(struct device *dev, struct iopf_fault *evt,
 	list_for_each_entry(prq, &mdev->prq_pending, node) {
 		if (prq->grpid != msg->grpid || prq->pasid != msg->pasid)
 			continue;
-		prq->code = msg->code;
 		list_del_init(&prq->node);
-		/* Under the lock: the waiter's stack frame goes once we drop it */
-		complete(&prq->done);
 		found = true;
+		if (prq->orphan) {
+			orphan = prq;
+			break;
+		}
+		prq->code = msg->code;
+		prq->answered = true;
+		/* Under the lock: the waiter frees it once we drop it */
+		complete(&prq->done);
 		break;
 	}
 	spin_unlock(&mdev->prq_lock);
-	if (!found)
+	kfree(orphan);
+	if (!found || orphan)
 		mock_dev_count(mdev, MOCK_CNT_PAGE_RESPONSES_STALE, 1);
 }
 
@@ -138,77 +349,145 @@ static bool mock_grpid_busy(struct mock_dev *mdev, u32 grpid)
 	return false;
 }
 
+static bool mock_xfer_attached(struct mock_xfer *x);
+
 /*
- * Raise a page request for the page at @addr and wait for the response.
- * Returns its IOMMU_PAGE_RESP_* code, -ETIMEDOUT or -EINTR.
+ * Raise a page request group for the @n pages at @addrs, as PCIe PRI sends
+ * one: a request per page, all with the group's index, the last one marked
+ * IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE, and wait for the group's response,
+ * without the dma_lock (the caller holds it for reading). Returns its
+ * IOMMU_PAGE_RESP_* code, -ETIMEDOUT, -EINTR, -ECANCELED when the PASID
+ * is being detached, or -ENOMEM.
  */
-static int mock_page_request(struct mock_xfer *x, unsigned long addr)
+static int mock_page_request(struct mock_xfer *x, const unsigned long *addrs,
+			     unsigned int n)
 {
 	struct mock_dev *mdev = x->mdev;
-	struct mock_prq prq = { .pasid = x->dma->pasid };
-	struct iopf_fault evt = {};
-	struct iommu_fault_page_request *prm = &evt.fault.prm;
 	long left = (long)(x->deadline - jiffies);
-	bool answered;
+	struct mock_prq *prq;
+	unsigned int page;
+	bool answered, aborted;
+	int rc;
 	u32 i;
 
 	if (left <= 0)
 		return -ETIMEDOUT;
-	init_completion(&prq.done);
+	prq = kzalloc_obj(*prq);
+	if (!prq)
+		return -ENOMEM;
+	prq->pasid = x->dma->pasid;
+	init_completion(&prq->done);
 
 	spin_lock(&mdev->prq_lock);
 	for (i = 0; i <= MOCK_PRG_INDEX_MASK; i++) {
-		prq.grpid = mdev->next_grpid++ & MOCK_PRG_INDEX_MASK;
-		if (!mock_grpid_busy(mdev, prq.grpid))
+		prq->grpid = mdev->next_grpid++ & MOCK_PRG_INDEX_MASK;
+		if (!mock_grpid_busy(mdev, prq->grpid))
 			break;
 	}
 	if (i > MOCK_PRG_INDEX_MASK) {
 		/* 512 requests outstanding: the device has to wait */
 		spin_unlock(&mdev->prq_lock);
+		kfree(prq);
 		return -ETIMEDOUT;
 	}
-	list_add_tail(&prq.node, &mdev->prq_pending);
+	list_add_tail(&prq->node, &mdev->prq_pending);
 	spin_unlock(&mdev->prq_lock);
 
-	evt.fault.type = IOMMU_FAULT_PAGE_REQ;
-	prm->flags = IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE;
-	if (!(x->dma->flags & MOCK_IOMMU_DMA_REQ_NO_PASID))
-		prm->flags |= IOMMU_FAULT_PAGE_REQUEST_PASID_VALID |
-			      IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID;
-	prm->pasid = prq.pasid;
-	prm->grpid = prq.grpid;
-	/* A user-mode access unless asked: the core's handler checks the VMA */
-	prm->perm = IOMMU_FAULT_PERM_READ;
-	if (x->write)
-		prm->perm |= IOMMU_FAULT_PERM_WRITE;
-	if (x->dma->flags & MOCK_IOMMU_DMA_REQ_EXEC)
-		prm->perm |= IOMMU_FAULT_PERM_EXEC;
-	if (x->dma->flags & MOCK_IOMMU_DMA_REQ_PRIV)
-		prm->perm |= IOMMU_FAULT_PERM_PRIV;
-	prm->addr = addr;
-	mock_dev_count(mdev, MOCK_CNT_PAGE_REQUESTS, 1);
-	x->dma->out_page_requests++;
-	/* Whatever fails in there is answered through page_response() */
-	iommu_report_device_fault(&mdev->pdev->dev, &evt);
+	/*
+	 * A detach that cleared the PASID before the request was listed did
+	 * not see it: look again now that it is (the detach aborts listed
+	 * requests after clearing).
+	 */
+	if (mock_xfer_attached(x)) {
+		for (page = 0; page < n; page++) {
+			struct iopf_fault evt = {};
+			struct iommu_fault_page_request *prm = &evt.fault.prm;
 
-	left = wait_for_completion_killable_timeout(&prq.done, left);
+			evt.fault.type = IOMMU_FAULT_PAGE_REQ;
+			prm->flags = IOMMU_FAULT_PAGE_REQUEST_PASID_VALID;
+			if (page == n - 1)
+				prm->flags |= IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE |
+					      IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID;
+			prm->pasid = prq->pasid;
+			prm->grpid = prq->grpid;
+			/* A user-mode access: the core's handler checks the VMA */
+			prm->perm = IOMMU_FAULT_PERM_READ;
+			if (x->write)
+				prm->perm |= IOMMU_FAULT_PERM_WRITE;
+			if (x->dma->flags & MOCK_IOMMU_DMA_REQ_EXEC)
+				prm->perm |= IOMMU_FAULT_PERM_EXEC;
+			if (x->dma->flags & MOCK_IOMMU_DMA_REQ_PRIV)
+				prm->perm |= IOMMU_FAULT_PERM_PRIV;
+			prm->addr = addrs[page];
+			mock_dev_count(mdev, MOCK_CNT_PAGE_REQUESTS, 1);
+			x->dma->out_page_requests++;
+			/*
+			 * Whatever fails in there is answered through
+			 * page_response(), even a request that is not the
+			 * last: the group got its answer, send no more.
+			 */
+			if (iommu_report_device_fault(&mdev->pdev->dev, &evt))
+				break;
+		}
+
+	} else {
+		/* Never sent: no response will come for it */
+		spin_lock(&mdev->prq_lock);
+		list_del(&prq->node);
+		aborted = prq->aborted;
+		spin_unlock(&mdev->prq_lock);
+		kfree(prq);
+		/* The detach may have aborted it in the meantime */
+		if (aborted)
+			wake_up_all(&mock_prq_waiters);
+		return -ECANCELED;
+	}
+
+	/* A detach must not wait for us while we wait for the response */
+	up_read(&mdev->dma_lock);
+	left = wait_for_completion_killable_timeout(&prq->done, left);
+
 	spin_lock(&mdev->prq_lock);
-	answered = list_empty(&prq.node);
+	answered = prq->answered;
+	aborted = prq->aborted;
+	if (aborted)
+		rc = -ECANCELED;
+	else if (answered)
+		rc = prq->code;
+	else
+		rc = left < 0 ? -EINTR : -ETIMEDOUT;
+	/* Else the request keeps its group index until its response */
 	if (!answered)
-		list_del(&prq.node);
+		prq->orphan = true;
 	spin_unlock(&mdev->prq_lock);
 	if (answered)
-		return prq.code;
-	return left < 0 ? -EINTR : -ETIMEDOUT;
+		kfree(prq);
+	/* The detach that aborted us waits for this */
+	if (aborted)
+		wake_up_all(&mock_prq_waiters);
+	down_read(&mdev->dma_lock);
+	return rc;
 }
 
-/* The PASID still leads to the domain the transfer began with */
+/* Whether the transfer's pages are pinned (FOLL_PIN) or got (FOLL_GET) */
+static bool mock_xfer_pins(struct mock_xfer *x)
+{
+	return x->write || (x->dma->flags & MOCK_IOMMU_DMA_PINNED);
+}
+
+/*
+ * The PASID still leads to the domain the transfer began with. Compares
+ * ids: the transfer let go of the dma_lock while it waited for a response,
+ * and the domain may have been freed and another allocated in its place.
+ */
 static bool mock_xfer_attached(struct mock_xfer *x)
 {
+	struct mock_domain *md;
 	bool attached;
 
 	mutex_lock(&mock_lock);
-	attached = xa_load(&x->mdev->pasids, x->dma->pasid) == x->md;
+	md = xa_load(&x->mdev->pasids, x->dma->pasid);
+	attached = md && md->id == x->domain_id;
 	mutex_unlock(&mock_lock);
 	return attached;
 }
@@ -217,6 +496,13 @@ static bool mock_xfer_attached(struct mock_xfer *x)
  * The device's translation of @addr: the page, with a reference, when it is
  * present with the permission the access needs, else NULL. Only the PINNED
  * mode faults pages in, on the CPU, like get_user_pages() in a driver.
+ *
+ * The kernel writes to a user page only through a FOLL_PIN reference
+ * (Documentation/core-api/pin_user_pages.rst): a pin is what tells
+ * fork, reclaim and writeback that the page is under DMA. A read in the
+ * faulting modes takes a plain reference: pinning an anonymous page that
+ * fork shares (COW) needs an unshare fault, which a page request for
+ * reading does not cause, and the read needs nothing of the sort.
  */
 static struct page *mock_translate(struct mock_xfer *x, unsigned long addr)
 {
@@ -225,12 +511,13 @@ static struct page *mock_translate(struct mock_xfer *x, unsigned long addr)
 	int locked = 1;
 	long n;
 
+	if (!(x->dma->flags & MOCK_IOMMU_DMA_PINNED))
+		gup |= FOLL_NOFAULT;
 	mmap_read_lock(x->mm);
-	if (x->dma->flags & MOCK_IOMMU_DMA_PINNED)
+	if (mock_xfer_pins(x))
 		n = pin_user_pages_remote(x->mm, addr, 1, gup, &page, &locked);
 	else
-		n = get_user_pages_remote(x->mm, addr, 1, gup | FOLL_NOFAULT,
-					  &page, &locked);
+		n = get_user_pages_remote(x->mm, addr, 1, gup, &page, &locked);
 	if (locked)
 		mmap_read_unlock(x->mm);
 	return n == 1 ? page : NULL;
@@ -238,13 +525,92 @@ static struct page *mock_translate(struct mock_xfer *x, unsigned long addr)
 
 static void mock_release_page(struct mock_xfer *x, struct page *page)
 {
-	if (x->dma->flags & MOCK_IOMMU_DMA_PINNED) {
+	if (mock_xfer_pins(x))
 		unpin_user_pages_dirty_lock(&page, 1, x->write);
-		return;
+	else
+		put_page(page);
+}
+
+/* The transfer's device caches translations */
+static bool mock_xfer_cached(struct mock_xfer *x)
+{
+	return x->mdev->tlb.enabled &&
+	       !(x->dma->flags & MOCK_IOMMU_DMA_PINNED);
+}
+
+/*
+ * The cached translation of the page at @va good for the access, with a
+ * reference of the caller's, or NULL.
+ */
+static struct page *mock_tlb_lookup(struct mock_xfer *x, unsigned long va)
+{
+	struct mock_dev *mdev = x->mdev;
+	struct mock_tlb_entry *e;
+	struct page *page = NULL;
+
+	spin_lock_irq(&mock_tlb_lock);
+	list_for_each_entry(e, &mock_tlb_entries, node) {
+		if (e->mdev != mdev || e->domain_id != x->domain_id ||
+		    e->pasid != x->dma->pasid || e->va != va)
+			continue;
+		if (x->write && !e->writable)
+			break;
+		page = e->page;
+		get_page(page);
+		mdev->tlb.hits++;
+		break;
 	}
-	if (x->write)
-		set_page_dirty_lock(page);
-	put_page(page);
+	spin_unlock_irq(&mock_tlb_lock);
+	return page;
+}
+
+/*
+ * Cache @page, which mock_translate() returned for the page at @va after
+ * invalidation number @seq: the entry takes over that reference, the caller
+ * gets one of its own. Not cached (the reference is dropped after the
+ * access as usual) when an invalidation came in between, or without
+ * memory: returns whether it was.
+ */
+static bool mock_tlb_fill(struct mock_xfer *x, unsigned long va,
+			  struct page *page, u64 seq)
+{
+	struct mock_dev *mdev = x->mdev;
+	struct mock_tlb_entry *e, *old, *next;
+	bool cached = false;
+	LIST_HEAD(drop);
+
+	e = kzalloc_obj(*e);
+	if (!e)
+		return false;
+	e->mdev = mdev;
+	e->domain_id = x->domain_id;
+	e->pasid = x->dma->pasid;
+	e->va = va;
+	e->page = page;
+	e->writable = mock_xfer_pins(x);
+
+	spin_lock_irq(&mock_tlb_lock);
+	if (mock_tlb_seq == seq) {
+		list_for_each_entry_safe(old, next, &mock_tlb_entries, node) {
+			if (old->mdev != mdev)
+				continue;
+			/* The oldest goes first; a read-only twin goes too */
+			if (mdev->tlb.nr == MOCK_IOMMU_TLB_ENTRIES ||
+			    (old->domain_id == e->domain_id &&
+			     old->pasid == e->pasid && old->va == va))
+				mock_tlb_drop(old, &drop, &mdev->tlb.evicted);
+		}
+		list_add_tail(&e->node, &mock_tlb_entries);
+		mdev->tlb.nr++;
+		mdev->tlb.fills++;
+		get_page(page);
+		cached = true;
+	}
+	spin_unlock_irq(&mock_tlb_lock);
+	mock_tlb_free(&drop);
+	if (!cached)
+		kfree(e);
+	return cached;
 }
 
 /*
@@ -280,6 +646,34 @@ static size_t mock_xfer_page(struct mock_xfer *x, struct page *page,
 	return i;
 }
 
+/*
+ * The pages a page request group asks for: from @addrs[0], which is
+ * missing, the pages of the transfer that are not there either, up to
+ * MOCK_IOMMU_DMA_PRG_PAGES of them, skipping the ones that are. Returns
+ * how many.
+ */
+static unsigned int mock_missing_pages(struct mock_xfer *x,
+				       unsigned long *addrs)
+{
+	u64 end = x->dma->iova + x->dma->length;
+	unsigned long va = addrs[0];
+	struct page *page;
+	unsigned int n = 1;
+
+	while (n < MOCK_IOMMU_DMA_PRG_PAGES) {
+		va += PAGE_SIZE;
+		if (va >= end || !va)
+			break;
+		page = mock_translate(x, va);
+		if (page) {
+			mock_release_page(x, page);
+			continue;
+		}
+		addrs[n++] = va;
+	}
+	return n;
+}
+
 /* Returns the status, or -EINTR when the caller was killed */
 static int mock_xfer_run(struct mock_xfer *x)
 {
@@ -287,6 +681,10 @@ static int mock_xfer_run(struct mock_xfer *x)
 	unsigned int retries = 0;
 	struct page *page;
 	size_t off, len, same;
+	unsigned long addrs[MOCK_IOMMU_DMA_PRG_PAGES];
+	unsigned int n;
+	u64 seq = 0;
+	bool own;
 	unsigned long addr;
 	int code;
 
@@ -301,15 +699,30 @@ static int mock_xfer_run(struct mock_xfer *x)
 			return -EINTR;
 		if (!mock_xfer_attached(x))
 			return MOCK_IOMMU_DMA_ABORTED;
-		page = mock_translate(x, addr);
+		/* Whether @page holds a plain reference of ours */
+		own = false;
+		page = NULL;
+		if (mock_xfer_cached(x)) {
+			seq = READ_ONCE(mock_tlb_seq);
+			page = mock_tlb_lookup(x, addr & PAGE_MASK);
+			own = !!page;
+		}
+		if (!page)
+			page = mock_translate(x, addr);
 		if (!page) {
 			if (dma->flags & (MOCK_IOMMU_DMA_PINNED |
 					  MOCK_IOMMU_DMA_NO_PRI) ||
 			    retries++ == MOCK_PRQ_RETRIES)
 				return MOCK_IOMMU_DMA_PAGE_FAULT;
-			code = mock_page_request(x, addr & PAGE_MASK);
+			addrs[0] = addr & PAGE_MASK;
+			n = 1;
+			if (dma->flags & MOCK_IOMMU_DMA_PRG)
+				n = mock_missing_pages(x, addrs);
+			code = mock_page_request(x, addrs, n);
 			if (code == -ETIMEDOUT)
 				return MOCK_IOMMU_DMA_TIMEOUT;
+			if (code == -ECANCELED)
+				return MOCK_IOMMU_DMA_ABORTED;
 			if (code < 0)
 				return code;
 			dma->out_response = code;
@@ -318,8 +731,15 @@ static int mock_xfer_run(struct mock_xfer *x)
 			continue;
 		}
 		retries = 0;
+		if (!own && mock_xfer_cached(x))
+			own = mock_tlb_fill(x, addr & PAGE_MASK, page, seq);
 		same = mock_xfer_page(x, page, off, len, dma->out_bytes);
-		mock_release_page(x, page);
+		if (own && x->write)
+			set_page_dirty_lock(page);
+		if (own)
+			put_page(page);
+		else
+			mock_release_page(x, page);
 		dma->out_bytes += same;
 		if (same < len) {
 			dma->out_fault_addr += same;
@@ -331,39 +751,20 @@ static int mock_xfer_run(struct mock_xfer *x)
 	return MOCK_IOMMU_DMA_OK;
 }
 
-/*
- * A page request at @iova when no domain leads anywhere: the core must
- * answer it (INVALID) at once. Returns the status, or -EINTR.
- */
-static int mock_xfer_stray_request(struct mock_xfer *x)
-{
-	struct mock_iommu_dma *dma = x->dma;
-	int code;
-
-	dma->out_fault_addr = dma->iova;
-	code = mock_page_request(x, dma->iova & PAGE_MASK);
-	if (code == -ETIMEDOUT)
-		return MOCK_IOMMU_DMA_TIMEOUT;
-	if (code < 0)
-		return code;
-	dma->out_response = code;
-	return MOCK_IOMMU_DMA_PAGE_FAULT;
-}
-
 static int mock_dma_check(struct mock_dev *mdev,
 			  const struct mock_iommu_dma *dma)
 {
-	const u32 modes = MOCK_IOMMU_DMA_PINNED | MOCK_IOMMU_DMA_NO_PRI;
-	const u32 reqs = MOCK_IOMMU_DMA_REQ_EXEC | MOCK_IOMMU_DMA_REQ_PRIV |
-			 MOCK_IOMMU_DMA_REQ_UNATTACHED |
-			 MOCK_IOMMU_DMA_REQ_NO_PASID;
-	bool no_pasid = dma->flags & MOCK_IOMMU_DMA_REQ_NO_PASID;
+	const u32 modes = MOCK_IOMMU_DMA_PINNED | MOCK_IOMMU_DMA_NO_PRI |
+			  MOCK_IOMMU_DMA_PRG;
+	/* What a page request asks for: only where requests are sent */
+	const u32 reqs = MOCK_IOMMU_DMA_REQ_EXEC | MOCK_IOMMU_DMA_REQ_PRIV;
 	bool fill = dma->op == MOCK_IOMMU_DMA_FILL;
 
 	if (dma->op < MOCK_IOMMU_DMA_READ || dma->op > MOCK_IOMMU_DMA_COMPARE)
 		return -EINVAL;
 	if (dma->flags & ~(modes | reqs) || hweight32(dma->flags & modes) > 1 ||
-	    (dma->flags & modes && dma->flags & reqs))
+	    (dma->flags & reqs &&
+	     dma->flags & (MOCK_IOMMU_DMA_PINNED | MOCK_IOMMU_DMA_NO_PRI)))
 		return -EINVAL;
 	if (fill ? dma->uptr || dma->fill > U8_MAX : !dma->uptr || dma->fill)
 		return -EINVAL;
@@ -373,10 +774,10 @@ static int mock_dma_check(struct mock_dev *mdev,
 	if (dma->__reserved || dma->timeout_ms > MOCK_IOMMU_DMA_MAX_TIMEOUT_MS)
 		return -EINVAL;
 	/* PASID 0 is the requester ID's own: no SVA there */
-	if (no_pasid ? dma->pasid :
-	    !dma->pasid || dma->pasid >= mdev->pdev->dev.iommu->max_pasids)
+	if (!dma->pasid || dma->pasid >= mdev->pdev->dev.iommu->max_pasids)
 		return -EINVAL;
-	if (!(dma->flags & modes) && !mock_dev_does_pri(mdev))
+	if (!(dma->flags & (MOCK_IOMMU_DMA_PINNED | MOCK_IOMMU_DMA_NO_PRI)) &&
+	    !mock_dev_does_pri(mdev))
 		return -EOPNOTSUPP;
 	return 0;
 }
@@ -422,18 +823,14 @@ int mock_dma(struct mock_dev *mdev, struct mock_iommu_dma *dma)
 						 min(dma_timeout_ms,
 						     MOCK_IOMMU_DMA_MAX_TIMEOUT_MS));
 	down_read(&mdev->dma_lock);
-	if (!(dma->flags & MOCK_IOMMU_DMA_REQ_NO_PASID)) {
-		mutex_lock(&mock_lock);
-		x.md = xa_load(&mdev->pasids, dma->pasid);
-		mutex_unlock(&mock_lock);
-	}
+	mutex_lock(&mock_lock);
+	x.md = xa_load(&mdev->pasids, dma->pasid);
+	mutex_unlock(&mock_lock);
 	if (!x.md) {
 		rc = MOCK_IOMMU_DMA_NO_DOMAIN;
-		if (dma->flags & (MOCK_IOMMU_DMA_REQ_UNATTACHED |
-				  MOCK_IOMMU_DMA_REQ_NO_PASID))
-			rc = mock_xfer_stray_request(&x);
 	} else {
 		dma->out_domain_id = x.md->id;
+		x.domain_id = x.md->id;
 		/* The domain's notifier keeps the mm_struct; is it still alive? */
 		if (mmget_not_zero(x.md->mm)) {
 			x.mm = x.md->mm;

@@ -166,6 +166,8 @@ static void mock_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	spin_unlock_irqrestore(&md->lock, flags);
 	if (exited)
 		mock_count(md->inst, MOCK_CNT_MM_RELEASES, 1);
+	/* No invalidation comes after this: the mm's pages go unseen */
+	mock_tlb_invalidate(md->id, 0, ULONG_MAX);
 }
 
 static void mock_mn_invalidate(struct mmu_notifier *mn, struct mm_struct *mm,
@@ -191,6 +193,7 @@ static void mock_mn_invalidate(struct mmu_notifier *mn, struct mm_struct *mm,
 		(struct mock_iommu_inval_range){ .start = start, .end = end };
 	md->nr_inval++;
 	spin_unlock_irqrestore(&md->lock, flags);
+	mock_tlb_invalidate(md->id, start, end);
 }
 
 static const struct mmu_notifier_ops mock_mn_ops = {
@@ -461,7 +464,7 @@ static void mock_pasid_detach(struct device *dev, ioasid_t pasid,
 		mock_unexpected(mdev, "PASID detach of another domain", pasid);
 	WARN_ON(mock_pasid_set(mdev, pasid, NULL));
 	mutex_unlock(&mock_lock);
-	mock_dma_drain(mdev);
+	mock_dma_drain(mdev, pasid);
 }
 
 #ifdef HAVE_SET_DEV_PASID_OLD

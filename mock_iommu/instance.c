@@ -73,6 +73,8 @@ static void mock_release_device(struct device *dev)
 	 * hardware, the departing device's PASID table goes with it.
 	 */
 	mock_pasid_release(mdev);
+	/* ... and, as on detach, nothing may use those domains afterwards */
+	mock_dma_drain(mdev, IOMMU_PASID_INVALID);
 	mock_dev_count(mdev, MOCK_CNT_DEVICES_RELEASED, 1);
 #ifdef HAVE_RELEASE_DOMAIN
 	/*
@@ -323,9 +325,17 @@ void mock_dev_destroy(struct mock_dev *mdev)
 	struct mock_instance *inst = mdev->inst;
 
 	WARN_ON(mdev->nr_refs || atomic_read(&mdev->nr_dma));
-	/* Answers what is still queued; nothing waits for it any more */
-	if (mock_dev_does_pri(mdev))
+	/*
+	 * Handle what is still queued before leaving the queue: the work of
+	 * a page request uses the device and its group (a transfer that
+	 * timed out or was killed leaves its request behind), and
+	 * iopf_queue_remove_device() frees the groups it finds pending
+	 * without waiting for that work.
+	 */
+	if (mock_dev_does_pri(mdev)) {
+		iopf_queue_flush_dev(&mdev->pdev->dev);
 		iopf_queue_remove_device(inst->iopf_queue, &mdev->pdev->dev);
+	}
 	/* Removing the device releases it from the core (release_device) */
 	platform_device_unregister(mdev->pdev);
 
@@ -336,6 +346,8 @@ void mock_dev_destroy(struct mock_dev *mdev)
 	xa_unlock(&mock_devices);
 
 	WARN_ON(!xa_empty(&mdev->pasids));
+	WARN_ON(!list_empty(&mdev->prq_pending));
+	WARN_ON(mdev->tlb.nr);
 	xa_destroy(&mdev->pasids);
 	inst->nr_devices--;
 	kfree(mdev);

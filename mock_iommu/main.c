@@ -366,6 +366,17 @@ static int mock_cmd_uacce_create(struct mock_file *mf,
 	return 0;
 }
 
+static int mock_cmd_tlb_info(struct mock_file *mf, struct mock_iommu_cmd *cmd)
+{
+	struct mock_dev *mdev = mock_get(mf, cmd->id, struct mock_dev,
+					 MOCK_OBJ_DEVICE);
+
+	if (!mdev)
+		return -ENOENT;
+	mock_tlb_info(mdev, &cmd->tlb_info);
+	return 0;
+}
+
 /**
  * struct mock_op - how to run one op
  * @fn: the handler, called with the file's lock held unless @unlocked
@@ -435,6 +446,7 @@ static const struct mock_op mock_ops[] = {
 		0),
 	MOCK_OP(MOCK_IOMMU_OP_KVA_WATCH, mock_kva_cmd_watch, kva_watch, false,
 		0),
+	MOCK_OP(MOCK_IOMMU_OP_TLB_INFO, mock_cmd_tlb_info, tlb_info, true, 0),
 };
 
 static long mock_fops_ioctl(struct file *filp, unsigned int cmd,

@@ -22,14 +22,15 @@
  *
  * Transfers (dma.c) run without any file lock:
  *
- *   mock_dev.dma_lock, read (the whole transfer)
+ *   mock_dev.dma_lock, read (the transfer, not its waits for responses)
  *     -> mock_lock                         [PASID lookups]
  *     -> mmap_lock, read                   [the page walk]
  *     waits for page responses from the IOPF workqueue
  *
- * and detaching a PASID (group->mutex -> set_dev_pasid) takes dma_lock
- * for writing, after mock_lock, then flushes the IOPF workqueue, whose
- * work takes mmap_lock but none of the core's or our mutexes.
+ * and detaching a PASID (group->mutex -> set_dev_pasid) completes the
+ * page requests waiting at it (prq_lock), takes dma_lock for writing,
+ * after mock_lock, then flushes the IOPF workqueue, whose work takes
+ * mmap_lock but none of the core's or our mutexes.
  *
  * uacce devices (uacce.c) add, from the uacce char device's fops, which
  * run without any file lock, and from uacce_remove() under the file lock:
@@ -159,6 +160,29 @@ struct mock_instance {
 };
 
 /**
+ * struct mock_tlb - a device's translation cache (IOTLB/ATC), see dma.c
+ * @enabled: the device caches translations (module parameter tlb when the
+ *	device was created)
+ * @nr: entries it holds
+ * @hits: accesses that used a cached translation
+ * @fills: translations cached after a page walk
+ * @invalidated: entries dropped by an invalidation of their domain
+ * @flushed: entries dropped as their PASID was detached
+ * @evicted: entries dropped to make room, or for a writable translation
+ *
+ * All but @enabled under mock_tlb_lock (dma.c).
+ */
+struct mock_tlb {
+	bool enabled;
+	u32 nr;
+	u64 hits;
+	u64 fills;
+	u64 invalidated;
+	u64 flushed;
+	u64 evicted;
+};
+
+/**
  * struct mock_dev - one mock device, backed by a platform device
  * @obj: table header
  * @inst: the instance it sits behind
@@ -178,11 +202,12 @@ struct mock_instance {
  * @dma_lock: transfers hold it for reading; detaching a PASID takes it for
  *	writing to wait for them
  * @prq_lock: protects @prq_pending and @next_grpid
- * @prq_pending: page requests waiting for their response
+ * @prq_pending: page requests sent and not answered yet
  * @next_grpid: page request group index to try next
  * @counters: events of this device
  * @rid_type: type of the static domain last attached to the device's RID
  *	(identity or blocked), 0 before the first attach
+ * @tlb: its translation cache
  */
 struct mock_dev {
 	struct mock_obj obj;
@@ -203,6 +228,7 @@ struct mock_dev {
 	u32 next_grpid;
 	struct mock_counters counters;
 	unsigned int rid_type;
+	struct mock_tlb tlb;
 };
 
 /**
@@ -371,9 +397,12 @@ void mock_domain_exit(void);
 /* dma.c */
 void mock_dma_init_dev(struct mock_dev *mdev);
 int mock_dma(struct mock_dev *mdev, struct mock_iommu_dma *dma);
-void mock_dma_drain(struct mock_dev *mdev);
+void mock_dma_drain(struct mock_dev *mdev, ioasid_t pasid);
 void mock_page_response(struct device *dev, struct iopf_fault *evt,
 			struct iommu_page_response *msg);
+void mock_tlb_invalidate(u32 domain_id, unsigned long start,
+			 unsigned long end);
+void mock_tlb_info(struct mock_dev *mdev, struct mock_iommu_tlb_info *ti);
 
 /* bond.c */
 int mock_bind(struct mock_file *mf, struct mock_dev *mdev,

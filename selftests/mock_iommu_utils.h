@@ -420,6 +420,23 @@ static inline const char *mock_dma_unsupported(int fd, __u32 dev, __u32 flags)
 	return NULL;
 }
 
+/* The translation cache of a device */
+
+static inline int _test_cmd_tlb_info(int fd, __u32 device_id, struct mock_iommu_tlb_info *out)
+{
+	struct mock_iommu_cmd cmd = {};
+	int ret = mock_ioctl(fd, MOCK_IOMMU_OP_TLB_INFO, device_id, &cmd);
+
+	if (!ret && out)
+		*out = cmd.tlb_info;
+	return ret;
+}
+
+#define test_cmd_tlb_info(fd, device_id, out) \
+	ASSERT_EQ(0, _test_cmd_tlb_info(fd, device_id, out))
+#define test_err_tlb_info(err, fd, device_id) \
+	EXPECT_EQ(-(err), _test_cmd_tlb_info(fd, device_id, NULL))
+
 /* uacce devices on mock devices */
 
 static inline int _test_cmd_uacce_create(int fd, __u32 device_id, __u32 max_queues,

@@ -189,6 +189,71 @@ TEST_F(dma, fresh_mapping_is_filled_through_page_faults)
 	munmap(mem, len);
 }
 
+/*
+ * A counter of /proc/vmstat, or -1. Node counters are kept per CPU and
+ * folded now and then: stat_refresh folds them first, so the value is
+ * exact.
+ */
+static long long vmstat_read(const char *name)
+{
+	char key[64];
+	long long val, found = -1;
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
+	FILE *f;
+
+	if (fd < 0 || write(fd, "1", 1) != 1) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", key, &val) == 2)
+		if (!strcmp(key, name))
+			found = val;
+	fclose(f);
+	return found;
+}
+
+/*
+ * A device write goes through a FOLL_PIN reference to the page, as every
+ * kernel write to user memory must (pin_user_pages.rst), in every mode,
+ * and every pin is dropped again, at the latest when the mapping goes (the
+ * device's TLB keeps the pins of the translations it caches); reads pin
+ * only in the pinned mode. /proc/vmstat counts the system's pins: nothing
+ * else in the guest pins.
+ */
+TEST_F(dma, device_writes_pin_the_pages)
+{
+	const int pages = 4;
+	size_t len = pages * self->page;
+	char *mem = mock_map_pages(len, PROT_READ | PROT_WRITE), *buf = malloc(len);
+	long long acq0, rel0, acq1, acq2, rel3;
+	int read_pins = variant->flags & MOCK_IOMMU_DMA_PINNED ? pages : 0;
+
+	ASSERT_NE(NULL, mem);
+	ASSERT_NE(NULL, buf);
+	/* Present and writable: no page request, exactly one access per page */
+	memset(mem, 1, len);
+	acq0 = vmstat_read("nr_foll_pin_acquired");
+	rel0 = vmstat_read("nr_foll_pin_released");
+	ASSERT_LE(0, acq0);
+	ASSERT_LE(0, rel0);
+	dma_status(MOCK_IOMMU_DMA_OK, self->dev[0], MOCK_IOMMU_DMA_FILL, mem, len, NULL, 2);
+	acq1 = vmstat_read("nr_foll_pin_acquired");
+	ASSERT_EQ(pages, acq1 - acq0);
+	dma_status(MOCK_IOMMU_DMA_OK, self->dev[0], MOCK_IOMMU_DMA_READ, mem, len, buf, 0);
+	acq2 = vmstat_read("nr_foll_pin_acquired");
+	ASSERT_EQ(read_pins, acq2 - acq1);
+	ASSERT_TRUE(mock_all_bytes(buf, len, 2));
+	ASSERT_EQ(0, munmap(mem, len));
+	rel3 = vmstat_read("nr_foll_pin_released");
+	ASSERT_EQ(pages + read_pins, rel3 - rel0);
+	free(buf);
+}
+
 TEST_F(dma, read_only_mapping_refuses_device_writes)
 {
 	size_t len = 2 * self->page;
@@ -664,6 +729,179 @@ TEST_F(dma, killed_during_transfers_leaves_nothing)
 	ASSERT_LT(before.dma_transfers, after.dma_transfers);
 }
 
+#define TLB_PARAM	"/sys/module/mock_iommu/parameters/tlb"
+
+/* Set the module parameter tlb to @on; returns the old value, or -errno */
+static int set_tlb_param(bool on)
+{
+	char old = 0;
+	int fd = open(TLB_PARAM, O_RDWR), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = read(fd, &old, 1) == 1 && pwrite(fd, on ? "1" : "0", 1, 0) == 1 ?
+	      old == 'Y' || old == '1' : -EIO;
+	close(fd);
+	return ret;
+}
+
+/*
+ * The device's TLB: translations it caches until the kernel invalidates
+ * them. One device, the caller's mm bound to it, created with the TLB on
+ * or off (the module parameter tlb at creation).
+ */
+FIXTURE(tlb) {
+	int fd;
+	__u32 dev;
+	__u32 bond;
+	__u32 pasid;
+	__u32 domain;
+	size_t page;
+};
+
+FIXTURE_VARIANT(tlb) {
+	bool cached;
+};
+
+FIXTURE_VARIANT_ADD(tlb, cached) {
+	.cached = true,
+};
+
+FIXTURE_VARIANT_ADD(tlb, uncached) {
+	.cached = false,
+};
+
+FIXTURE_SETUP(tlb)
+{
+	struct mock_iommu_tlb_info t;
+	struct mock_iommu_sva_info info;
+	const char *skip;
+	__u32 iommu;
+	int old;
+
+	skip = mock_open(&self->fd);
+	if (skip)
+		SKIP(return, "%s", skip);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", MOCK_DEV_PATH, strerror(errno));
+	self->page = getpagesize();
+	test_cmd_instance_create(self->fd, 0, 0, &iommu);
+	old = set_tlb_param(variant->cached);
+	ASSERT_LE(0, old) TH_LOG("%s: %s", TLB_PARAM, strerror(-old));
+	test_cmd_device_create(self->fd, iommu, MOCK_PASID_BITS, 0, &self->dev);
+	ASSERT_EQ(variant->cached, set_tlb_param(old));
+	test_cmd_tlb_info(self->fd, self->dev, &t);
+	ASSERT_EQ(variant->cached, t.out_enabled);
+	ASSERT_EQ(MOCK_IOMMU_TLB_ENTRIES, t.out_capacity);
+	skip = mock_sva_disabled(self->fd, self->dev);
+	if (skip)
+		SKIP(return, "%s", skip);
+	skip = mock_dma_unsupported(self->fd, self->dev, 0);
+	if (skip)
+		SKIP(return, "%s", skip);
+	test_cmd_bind(self->fd, self->dev, &info);
+	self->pasid = info.pasid;
+	self->domain = info.domain_id;
+	self->bond = info.bond_id;
+}
+
+FIXTURE_TEARDOWN(tlb)
+{
+	test_close_leaves_nothing(self->fd);
+}
+
+/* Assert the TLB's counters since the fixture's setup */
+#define tlb_is(entries, hits, fills, invalidated)				\
+	({									\
+		struct mock_iommu_tlb_info __t;					\
+		int __on = variant->cached;					\
+										\
+		test_cmd_tlb_info(self->fd, self->dev, &__t);			\
+		ASSERT_EQ(__on * (entries), __t.out_entries);			\
+		ASSERT_EQ(__on * (hits), __t.out_hits);				\
+		ASSERT_EQ(__on * (fills), __t.out_fills);			\
+		ASSERT_EQ(__on * (invalidated), __t.out_invalidated);		\
+		ASSERT_EQ(0, __t.out_evicted);					\
+	})
+
+/*
+ * The device read a page and cached its translation; the process unmaps
+ * it and maps a new page at the same address. The device reads the new
+ * page, and only because the core's mmu notifier invalidated the old
+ * translation: the second read hit the TLB, the third did not.
+ */
+TEST_F(tlb, munmap_and_mmap_again_reach_the_new_page)
+{
+	char *mem = mock_map_pages(self->page, PROT_READ | PROT_WRITE), *again;
+	struct mock_iommu_domain_info d0, d1;
+
+	ASSERT_NE(NULL, mem);
+	memset(mem, 'A', self->page);
+	test_dma_holds(self->fd, self->dev, self->pasid, 0, mem, self->page, 'A');
+	tlb_is(1, 0, 1, 0);
+	test_dma_holds(self->fd, self->dev, self->pasid, 0, mem, self->page, 'A');
+	tlb_is(1, 1, 1, 0);
+
+	test_cmd_domain_info(self->fd, self->domain, &d0);
+	ASSERT_EQ(0, munmap(mem, self->page));
+	again = mmap(mem, self->page, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	ASSERT_EQ(mem, again);
+	memset(mem, 'B', self->page);
+	/* A stale translation would still read 'A' */
+	test_dma_holds(self->fd, self->dev, self->pasid, 0, mem, self->page, 'B');
+	test_cmd_domain_info(self->fd, self->domain, &d1);
+	ASSERT_LT(d0.out_invalidations, d1.out_invalidations);
+	tlb_is(1, 1, 2, 1);
+	munmap(mem, self->page);
+}
+
+/*
+ * The device wrote a page and cached a writable translation; the process
+ * drops the page (MADV_DONTNEED) and reads zeroes. The device's next write
+ * must land in the page the process sees now, through a page request and
+ * a new translation, not in the dropped page through the old one.
+ */
+TEST_F(tlb, dropped_page_is_not_written_through_the_old_translation)
+{
+	char *mem = mock_map_pages(self->page, PROT_READ | PROT_WRITE);
+	struct mock_iommu_tlb_info t;
+	struct mock_iommu_dma d;
+
+	ASSERT_NE(NULL, mem);
+	memset(mem, 0, self->page);
+	test_dma_status(MOCK_IOMMU_DMA_OK, self->fd, self->dev, self->pasid,
+			MOCK_IOMMU_DMA_FILL, 0, mem, self->page, NULL, 'X');
+	ASSERT_TRUE(mock_all_bytes(mem, self->page, 'X'));
+	tlb_is(1, 0, 1, 0);
+
+	ASSERT_EQ(0, madvise(mem, self->page, MADV_DONTNEED));
+	ASSERT_TRUE(mock_all_bytes(mem, self->page, 0));
+	test_cmd_dma(self->fd, self->dev, self->pasid, MOCK_IOMMU_DMA_FILL, 0, mem,
+		     self->page, NULL, 'Y', &d);
+	ASSERT_EQ(MOCK_IOMMU_DMA_OK, d.out_status);
+	/* A stale translation would have written the dropped page */
+	ASSERT_TRUE(mock_all_bytes(mem, self->page, 'Y'));
+	/* The zero page the CPU read is not writable: one page request */
+	ASSERT_EQ(1, d.out_page_requests);
+	tlb_is(1, 0, 2, 1);
+
+	/* Detaching the PASID flushes what the device cached at it */
+	test_cmd_destroy(self->fd, self->bond);
+	test_cmd_tlb_info(self->fd, self->dev, &t);
+	ASSERT_EQ(0, t.out_entries);
+	ASSERT_EQ(variant->cached ? 1 : 0, t.out_flushed);
+	ASSERT_EQ(0, t.out_evicted);
+	munmap(mem, self->page);
+}
+
+/* Only a device of the calling file has a TLB */
+TEST_F(tlb, only_devices_have_one)
+{
+	test_err_tlb_info(ENOENT, self->fd, 0);
+	test_err_tlb_info(ENOENT, self->fd, self->bond);
+	test_err_tlb_info(ENOENT, self->fd, self->dev + 100);
+}
+
 /* Bad requests: an errno, and no device access */
 FIXTURE(dma_args) {
 	int fd;
@@ -718,6 +956,9 @@ TEST_F(dma_args, bad_requests_are_refused)
 	test_err_dma(EINVAL, fd, self->dev, p, 0, PINNED, m, 64, buf, 0);
 	test_err_dma(EINVAL, fd, self->dev, p, MOCK_IOMMU_DMA_COMPARE + 1, PINNED, m, 64, buf, 0);
 	test_err_dma(EINVAL, fd, self->dev, p, READ_OP, 1U << 30, m, 64, buf, 0);
+	test_err_dma(EINVAL, fd, self->dev, p, READ_OP, 1U << 29, m, 64, buf, 0);
+	test_err_dma(EINVAL, fd, self->dev, p, READ_OP, PINNED | MOCK_IOMMU_DMA_PRG, m, 64,
+		     buf, 0);
 	test_err_dma(EINVAL, fd, self->dev, p, READ_OP, PINNED | MOCK_IOMMU_DMA_NO_PRI, m, 64,
 		     buf, 0);
 	/* Only FILL takes a byte, and only FILL goes without a buffer */

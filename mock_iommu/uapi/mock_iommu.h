@@ -82,6 +82,8 @@
  *	or a watch saw, see &struct mock_iommu_kva_count
  * @MOCK_IOMMU_OP_KVA_WATCH: hear the kernel-range invalidations of the
  *	caller's mm, bound or not, see &struct mock_iommu_kva_watch
+ * @MOCK_IOMMU_OP_TLB_INFO: the translation cache of device @id, see
+ *	&struct mock_iommu_tlb_info
  */
 enum mock_iommu_op {
 	MOCK_IOMMU_OP_INSTANCE_CREATE = 1,
@@ -101,6 +103,7 @@ enum mock_iommu_op {
 	MOCK_IOMMU_OP_KVA_FREE_PGTABLE = 40,
 	MOCK_IOMMU_OP_KVA_COUNT = 41,
 	MOCK_IOMMU_OP_KVA_WATCH = 42,
+	MOCK_IOMMU_OP_TLB_INFO = 20,
 };
 
 /**
@@ -285,7 +288,8 @@ struct mock_iommu_mm_info {
  * @page_responses: responses with IOMMU_PAGE_RESP_SUCCESS
  * @page_responses_failed: responses with another code
  * @page_responses_stale: responses no request was waiting for any more
- *	(its transfer had timed out or was interrupted)
+ *	(its transfer had timed out, was interrupted, or was aborted by the
+ *	detach of its PASID)
  * @unexpected_calls: driver callbacks the core should never make, each
  *	refused where a driver would refuse it: set_dev_pasid() attaching
  *	over an existing entry (or with an old domain that is not the
@@ -423,20 +427,19 @@ enum mock_iommu_dma_op {
  *	requests. The mode to use where the kernel has no IOPF support.
  * @MOCK_IOMMU_DMA_NO_PRI: the device cannot fault and nothing pins: a
  *	page that is not present with the needed permission is a fault
+ * @MOCK_IOMMU_DMA_PRG: the default mode, but a missing page is requested
+ *	in a page request group, as PCIe PRI sends them: with it, the other
+ *	missing pages of the transfer, up to %MOCK_IOMMU_DMA_PRG_PAGES in all
+ *	(present ones are skipped), one request each with one group index,
+ *	the last one marked IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE. The core
+ *	answers the group once; its errors are sticky, so a page that cannot
+ *	be faulted in fails the whole group, and the transfer ends with
+ *	%MOCK_IOMMU_DMA_PAGE_FAULT at the group's first page.
  *
  * @MOCK_IOMMU_DMA_REQ_EXEC: the device's page requests also ask for
  *	execute permission (IOMMU_FAULT_PERM_EXEC)
  * @MOCK_IOMMU_DMA_REQ_PRIV: the device's page requests are privileged
  *	(IOMMU_FAULT_PERM_PRIV): the core faults without FAULT_FLAG_USER
- * @MOCK_IOMMU_DMA_REQ_UNATTACHED: when nothing is attached at @pasid, the
- *	device still raises a page request for @iova (as an IOMMU that
- *	forwards every request to software would) instead of ending with
- *	%MOCK_IOMMU_DMA_NO_DOMAIN; the transfer then ends with the response:
- *	%MOCK_IOMMU_DMA_PAGE_FAULT (even a success cannot be used without a
- *	domain), or %MOCK_IOMMU_DMA_TIMEOUT when none came
- * @MOCK_IOMMU_DMA_REQ_NO_PASID: the device raises one page request for
- *	@iova without a PASID (requester ID only) and ends like
- *	%MOCK_IOMMU_DMA_REQ_UNATTACHED; @pasid must be 0
  *
  * Without a mode flag the device walks the page tables and raises a page
  * request through the IOMMU's I/O page fault queue for every page that is
@@ -452,9 +455,11 @@ enum mock_iommu_dma_flags {
 	MOCK_IOMMU_DMA_NO_PRI = 1 << 1,
 	MOCK_IOMMU_DMA_REQ_EXEC = 1 << 2,
 	MOCK_IOMMU_DMA_REQ_PRIV = 1 << 3,
-	MOCK_IOMMU_DMA_REQ_UNATTACHED = 1 << 4,
-	MOCK_IOMMU_DMA_REQ_NO_PASID = 1 << 5,
+	MOCK_IOMMU_DMA_PRG = 1 << 6,
 };
+
+/* Pages a page request group of a transfer asks for at most */
+#define MOCK_IOMMU_DMA_PRG_PAGES	8
 
 /**
  * enum mock_iommu_dma_status - how a transfer ended, as the device sees it
@@ -466,6 +471,7 @@ enum mock_iommu_dma_flags {
  *	request was answered with a failure (@out_response), or the mode
  *	could not fault it in
  * @MOCK_IOMMU_DMA_ABORTED: the PASID was detached during the transfer
+ *	(also while it waited for a page response: detach completes those)
  * @MOCK_IOMMU_DMA_TIMEOUT: a page request got no response in time
  * @MOCK_IOMMU_DMA_MISMATCH: COMPARE found a difference at @out_fault_addr
  */
@@ -482,7 +488,7 @@ enum mock_iommu_dma_status {
 /**
  * struct mock_iommu_dma - MOCK_IOMMU_OP_DMA, a transfer by device @id
  * @pasid: the PASID the device tags its accesses with, 1 to the device's
- *	max_pasids - 1 (0 with %MOCK_IOMMU_DMA_REQ_NO_PASID)
+ *	max_pasids - 1
  * @op: &enum mock_iommu_dma_op
  * @flags: &enum mock_iommu_dma_flags
  * @fill: the byte FILL writes; 0 for the other ops
@@ -509,8 +515,15 @@ enum mock_iommu_dma_status {
  * device write took place. Transfers run without the file's lock, so
  * threads sharing a file can overlap them with each other and with other
  * commands; a device is -EBUSY to destroy while one runs. Detaching a
- * PASID waits for the transfers at it, which then stop with
- * %MOCK_IOMMU_DMA_ABORTED: nothing reaches an mm after its unbind.
+ * PASID completes the page requests waiting at it, as hardware stopping a
+ * PASID drains its page request queue, and waits for the transfers at it,
+ * which then stop with %MOCK_IOMMU_DMA_ABORTED: nothing reaches an mm
+ * after its unbind, and a detach never waits for a page response.
+ *
+ * A page request whose transfer gave up keeps its group index until its
+ * response comes (or its PASID is detached), as a PCIe function may not
+ * reuse an outstanding page request group index: a late response is
+ * stale, and never completes a newer request.
  */
 struct mock_iommu_dma {
 	__u32 pasid;
@@ -528,6 +541,50 @@ struct mock_iommu_dma {
 	__aligned_u64 out_fault_addr;
 	__u32 out_page_requests;
 	__u32 out_response;
+};
+
+/* Translations a device's TLB holds at most */
+#define MOCK_IOMMU_TLB_ENTRIES		64
+
+/**
+ * struct mock_iommu_tlb_info - MOCK_IOMMU_OP_TLB_INFO
+ * @out_enabled: 1 when device @id caches translations, else 0: the module
+ *	parameter tlb (default 1) as it was when the device was created
+ * @out_entries: translations cached now
+ * @out_capacity: %MOCK_IOMMU_TLB_ENTRIES
+ * @__reserved: 0
+ * @out_hits: accesses that used a cached translation
+ * @out_fills: translations cached after a page walk
+ * @out_invalidated: entries dropped by the mmu notifier of their domain:
+ *	an invalidation of a range that holds their page, a kernel range
+ *	(iommu_sva_invalidate_kva_range(): every entry of the domain), or the
+ *	exit of the mm
+ * @out_flushed: entries dropped because their PASID was detached from the
+ *	device, or the device released
+ * @out_evicted: entries dropped to make room for another, or for a
+ *	writable translation of the same page
+ *
+ * Like an IOTLB or a PCIe ATC, the device caches the translation of each
+ * page it accessed in the faulting modes (not with %MOCK_IOMMU_DMA_PINNED,
+ * whose driver pins every page for the transfer), tagged with the domain,
+ * the PASID and the page, and uses it without walking the page tables
+ * again until an invalidation drops it: a missing invalidation from the
+ * kernel shows as a device that still reaches the old page. A write needs
+ * a translation that was filled for writing. The cached page is kept
+ * (referenced, pinned for a writable one) until the entry goes, so a stale
+ * translation reaches a page no longer mapped, never freed memory. All
+ * counters count since the device was created.
+ */
+struct mock_iommu_tlb_info {
+	__u32 out_enabled;
+	__u32 out_entries;
+	__u32 out_capacity;
+	__u32 __reserved;
+	__aligned_u64 out_hits;
+	__aligned_u64 out_fills;
+	__aligned_u64 out_invalidated;
+	__aligned_u64 out_flushed;
+	__aligned_u64 out_evicted;
 };
 
 /* uacce interface name: the char device is /dev/mock_uacce-<dev_id> */
@@ -717,6 +774,7 @@ struct mock_iommu_kva_watch {
  * @kva_free: MOCK_IOMMU_OP_KVA_FREE_PGTABLE
  * @kva_count: MOCK_IOMMU_OP_KVA_COUNT
  * @kva_watch: MOCK_IOMMU_OP_KVA_WATCH
+ * @tlb_info: MOCK_IOMMU_OP_TLB_INFO
  * @last: marks the end of the structure, for size checks
  */
 struct mock_iommu_cmd {
@@ -740,6 +798,7 @@ struct mock_iommu_cmd {
 		struct mock_iommu_kva_free kva_free;
 		struct mock_iommu_kva_count kva_count;
 		struct mock_iommu_kva_watch kva_watch;
+		struct mock_iommu_tlb_info tlb_info;
 	};
 	__u32 last;
 };
