@@ -20,8 +20,11 @@
 # usage: coverage.sh [all|build|run|report [RESULTS]]   (default all)
 #
 # Environment: KSRC (default: the tree make setup recorded), JOBS (default
-# 2), COVERAGE_KDIR (build directory), COVERAGE_STRICT=1 (exit 1 when a
-# target is not met), and make check's variables (BOOT, ACCEL, ...).
+# 2), COVERAGE_KDIR (build directory), COVERAGE_SEED=0 (a first build from
+# scratch, not from a copy of make setup's build), COVERAGE_STRICT=1 (exit
+# 1 when a target is not met), and make check's variables (BOOT, ACCEL...).
+# The tracefile of the latest report is <cache>/coverage/latest/coverage.info
+# (make gate reads it).
 # Exit status: make check's (the report is printed either way), 2 when
 # there is no coverage data, 1 when the build fails.
 set -euo pipefail
@@ -48,6 +51,9 @@ kdir=$(realpath "$kdir")
 # --- inside the private mount namespace --------------------------------------
 if [ "${1:-}" = --build-in-namespace ]; then
 	ov=$(mktemp -d "$cache/work/coverage-overlay.XXXXXX")
+	# The mount dies with the namespace; its directory is ours to remove.
+	trap 'umount "$ksrc" 2>/dev/null; rm -rf "$ov"' EXIT
+	trap 'exit 143' TERM INT
 	mkdir -p "$ov/upper" "$ov/work"
 	mount -t overlay overlay -o "lowerdir=$ksrc,upperdir=$ov/upper,workdir=$ov/work" "$ksrc"
 	for d in "${profiled[@]}"; do
@@ -57,17 +63,33 @@ if [ "${1:-}" = --build-in-namespace ]; then
 	rc=0
 	CCACHE=1 CCACHE_DIR=$cache/ccache JOBS=${JOBS:-2} \
 		"$root/scripts/build-kernel.sh" "$ksrc" "$kdir" "${fragments[@]}" || rc=$?
-	umount "$ksrc"
-	rm -rf "$ov"
 	exit "$rc"
 fi
+
+# A first build starts from a copy of make setup's build of the same tree
+# (only read): kbuild then recompiles what the coverage configuration
+# (CONFIG_GCOV_KERNEL: kernel/gcov/, the linker script) and GCOV_PROFILE
+# change, and relinks. From scratch, even with every object a ccache hit,
+# ccache runs the preprocessor on each of ~2200 files (autoconf.h differs,
+# so direct mode misses): most of an hour on a busy 2-core host.
+seed() {
+	local skdir ssrc
+	skdir=$(state_get KDIR)
+	ssrc=$(state_get KSRC)
+	[ ! -f "$kdir/.config" ] && [ -n "$skdir" ] && [ -f "$skdir/vmlinux" ] &&
+		[ "$(realpath "$ssrc")" = "$ksrc" ] && [ "$(realpath "$skdir")" != "$kdir" ] || return 0
+	log "first build: seeding $kdir from $skdir"
+	cp -a "$skdir/." "$kdir/"
+	rm -f "$kdir/.sva-setup" "$kdir/.sva-build-seconds" "$kdir/.sva-fragments"
+}
 
 build() {
 	mkdir -p "$cache/ccache" "$cache/work"
 	local statslog=$kdir/.sva-ccache-stats.log start secs n other
 	rm -f "$statslog"
-	log "building the coverage kernel into $kdir (${profiled[*]} profiled, JOBS=${JOBS:-2}, ccache)"
 	start=$SECONDS
+	[ "${COVERAGE_SEED:-1}" = 0 ] || seed
+	log "building the coverage kernel into $kdir (${profiled[*]} profiled, JOBS=${JOBS:-2}, ccache)"
 	if ! CCACHE_STATSLOG=$statslog unshare --mount --propagation private "$0" --build-in-namespace; then
 		log "the coverage kernel does not build"
 		exit 1
@@ -117,6 +139,11 @@ report() {
 	python3 "$root/scripts/coverage-report.py" --build "$kdir" --ksrc "$ksrc" \
 		--results "$1" --unreachable "$root/coverage/unreachable" "${strict[@]}" || rc=$?
 	log "report in $((SECONDS - start)) s"
+	# Where make gate looks for the latest tracefile
+	if [ -f "$1/coverage/coverage.info" ]; then
+		mkdir -p "$cache/coverage"
+		ln -sfn "$1/coverage" "$cache/coverage/latest"
+	fi
 	return "$rc"
 }
 
