@@ -60,6 +60,24 @@ if [ "${1:-}" = --build-in-namespace ]; then
 		printf '\n# make coverage (private overlay, scripts/coverage.sh)\nGCOV_PROFILE := y\n' \
 			>>"$ksrc/$d/Makefile"
 	done
+	# CONFIG_GCOV_KERNEL adds --no-unreachable to objtool's arguments
+	# for every object, which changes every object's command: kbuild would
+	# recompile all ~2200 of them (even as ccache hits, the preprocessor
+	# runs on each: most of an hour on a busy 2-core host). Only profiled
+	# objects need it; the others then keep make setup's command and are
+	# taken as they are from the seed copy.
+	lib=$ksrc/scripts/Makefile.lib
+	# shellcheck disable=SC2016 # make's $(...), not the shell's
+	from='objtool-args-$(or $(CONFIG_GCOV_KERNEL),$(CONFIG_KCOV))'
+	# shellcheck disable=SC2016
+	to='objtool-args-$(or $(if $(GCOV_PROFILE),$(CONFIG_GCOV_KERNEL)),$(CONFIG_KCOV))'
+	if grep -qF "$from" "$lib"; then
+		python3 -c 'import sys; p, a, b = sys.argv[1:]; s = open(p).read(); open(p, "w").write(s.replace(a, b, 1))' \
+			"$lib" "$from" "$to"
+		grep -qF "$to" "$lib" || echo "coverage: warning: scripts/Makefile.lib: objtool --no-unreachable not narrowed" >&2
+	else
+		echo "coverage: note: scripts/Makefile.lib has no '$from': every object rebuilds" >&2
+	fi
 	rc=0
 	CCACHE=1 CCACHE_DIR=$cache/ccache JOBS=${JOBS:-2} \
 		"$root/scripts/build-kernel.sh" "$ksrc" "$kdir" "${fragments[@]}" || rc=$?
@@ -79,7 +97,21 @@ seed() {
 	[ ! -f "$kdir/.config" ] && [ -n "$skdir" ] && [ -f "$skdir/vmlinux" ] &&
 		[ "$(realpath "$ssrc")" = "$ksrc" ] && [ "$(realpath "$skdir")" != "$kdir" ] || return 0
 	log "first build: seeding $kdir from $skdir"
-	cp -a "$skdir/." "$kdir/"
+	# Others may be building there meanwhile (make setup, a gate's
+	# baseline, an in-tree selftest build): files that vanish are fine
+	# (rsync exit 24), and whatever was written during the copy (rsync
+	# keeps mtimes, so it is newer than the stamp) may be half written:
+	# its objects and command files go, and kbuild makes them again.
+	local stamp rc=0
+	stamp=$(mktemp "$cache/work/coverage-seed.XXXXXX")
+	rsync -a "$skdir/" "$kdir/" || rc=$?
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 24 ]; then
+		log "copying $skdir failed (rsync exit $rc)"
+		exit 1
+	fi
+	find "$kdir" -newer "$stamp" -type f \( -name '*.o' -o -name '*.a' -o -name '.*.cmd' -o -name '*.ko' \) \
+		-printf '%P\n' -delete | sed 's/^/coverage: written during the copy, rebuilt: /' >&2
+	rm -f "$stamp"
 	rm -f "$kdir/.sva-setup" "$kdir/.sva-build-seconds" "$kdir/.sva-fragments"
 }
 
