@@ -50,10 +50,9 @@ kdir=$(realpath "$kdir")
 
 # --- inside the private mount namespace --------------------------------------
 if [ "${1:-}" = --build-in-namespace ]; then
-	ov=$(mktemp -d "$cache/work/coverage-overlay.XXXXXX")
-	# The mount dies with the namespace; its directory is ours to remove.
-	trap 'umount "$ksrc" 2>/dev/null; rm -rf "$ov"' EXIT
-	trap 'exit 143' TERM INT
+	# The overlay's directories come from the caller, which removes them
+	# when the namespace (and with it the mount) is gone.
+	ov=$2
 	mkdir -p "$ov/upper" "$ov/work"
 	mount -t overlay overlay -o "lowerdir=$ksrc,upperdir=$ov/upper,workdir=$ov/work" "$ksrc"
 	for d in "${profiled[@]}"; do
@@ -112,6 +111,13 @@ seed() {
 	find "$kdir" -newer "$stamp" -type f \( -name '*.o' -o -name '*.a' -o -name '.*.cmd' -o -name '*.ko' \) \
 		-printf '%P\n' -delete | sed 's/^/coverage: written during the copy, rebuilt: /' >&2
 	rm -f "$stamp"
+	# The tools build (objtool) records absolute paths: pointed at the copy
+	# (mtimes kept), objtool stays up to date. Relinked, it would be newer
+	# than every object, and each object's command depends on it.
+	local f
+	grep -rlIF "$skdir" "$kdir/tools" 2>/dev/null | while IFS= read -r f; do
+		sed "s|$skdir|$kdir|g" "$f" >"$f.sva-tmp" && touch -r "$f" "$f.sva-tmp" && mv "$f.sva-tmp" "$f"
+	done
 	rm -f "$kdir/.sva-setup" "$kdir/.sva-build-seconds" "$kdir/.sva-fragments"
 }
 
@@ -122,10 +128,14 @@ build() {
 	start=$SECONDS
 	[ "${COVERAGE_SEED:-1}" = 0 ] || seed
 	log "building the coverage kernel into $kdir (${profiled[*]} profiled, JOBS=${JOBS:-2}, ccache)"
-	if ! CCACHE_STATSLOG=$statslog unshare --mount --propagation private "$0" --build-in-namespace; then
+	ov=$(mktemp -d "$cache/work/coverage-overlay.XXXXXX")
+	trap 'rm -rf "$ov"' EXIT
+	trap 'exit 143' TERM INT
+	if ! CCACHE_STATSLOG=$statslog unshare --mount --propagation private "$0" --build-in-namespace "$ov"; then
 		log "the coverage kernel does not build"
 		exit 1
 	fi
+	rm -rf "$ov"
 	secs=$((SECONDS - start))
 	echo "$secs" >"$kdir/.sva-coverage-build-seconds"
 	# Is what is profiled what was meant to be?
