@@ -119,6 +119,9 @@ seed() {
 		sed "s|$skdir|$kdir|g" "$f" >"$f.sva-tmp" && touch -r "$f" "$f.sva-tmp" && mv "$f.sva-tmp" "$f"
 	done
 	rm -f "$kdir/.sva-setup" "$kdir/.sva-build-seconds" "$kdir/.sva-fragments"
+	# Until the build relinks, no image here: a stopped build must not
+	# leave the setup's kernel to be booted as the coverage kernel.
+	rm -f "$kdir/vmlinux" "$kdir/arch/x86/boot/bzImage"
 }
 
 build() {
