@@ -13,7 +13,7 @@ export KSRC KDIR KERNEL BOOT ACCEL PROBE MODULE_DIR SELFTESTS_DIR \
 	FILE FUNC ONLY LIMIT SAMPLE BUDGET RERUNS REGRESSION_JOBS MUTATE_JOBS
 
 .PHONY: help setup check check-runner bench-runner bench distro-kernel lint sparse results gate regressions \
-	mutate
+	mutate coverage
 
 help:
 	@echo 'SVA kselftests: a mock IOMMU driver + selftests of the SVA core, run in a VM'
@@ -23,6 +23,7 @@ help:
 	@echo '  check          build module + selftests, boot, run, judge; ends "sva: N passed, N failed, N skipped"'
 	@echo '  check-runner   prove the gate bites: probes that fail, WARN, leak, panic, stall, hang (PROBES=...)'
 	@echo '  bench-runner   print build, boot and check timings per boot mode and accelerator'
+	@echo '  coverage       gcov kernel (drivers/iommu, uacce profiled) + check: line/branch table, targets, HTML'
 	@echo '  bench          SVA bind/unbind latency and throughput in the guest: table, CSV, PNG'
 	@echo '  distro-kernel  fetch a Debian distro kernel + headers into the cache (no dpkg install)'
 	@echo '  gate           PATCHES=series: baseline vs patched kernel, report new failures, splats, leaks'
@@ -67,6 +68,9 @@ bench-runner:
 
 bench:
 	@bench/run.sh
+
+coverage:
+	@scripts/coverage.sh
 
 distro-kernel:
 	@scripts/distro-kernel.sh

@@ -216,6 +216,8 @@ if [ -n "$PROBE" ]; then
 	fi
 fi
 cp "$root/scripts/guest-run.sh" "$payload/"
+# make coverage: the guest also sends back the gcov counters.
+[ "${COVERAGE:-0}" = 1 ] && cp "$root/scripts/guest-coverage.sh" "$payload/coverage.sh"
 flock -u 9
 ntests=$(wc -l <"$payload/tests.list")
 log "payload: ${#modules[@]} module(s)${PROBE:+ + probe}, $ntests program(s), ${limit}s per program"

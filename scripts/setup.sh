@@ -29,6 +29,8 @@ packages=(
 	dwarves xz-utils zstd rsync ccache
 	# static checking
 	sparse shellcheck
+	# make coverage: lcov and genhtml (gcov comes with gcc)
+	lcov
 )
 
 installed() {
