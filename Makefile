@@ -9,7 +9,7 @@ CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/sva-kselftest
 # Passed to the scripts through the environment; unset means "the default".
 export SVA_CACHE := $(CACHE)
 export KSRC KDIR KERNEL BOOT ACCEL PROBE MODULE_DIR SELFTESTS_DIR \
-	MODULE_PARAMS TIMEOUT STALL MEM ALLOWLIST APPEND FLAVOUR JOBS V PROBES DISTRO_VERSION \
+	MODULE_PARAMS TIMEOUT STALL MEM ALLOWLIST APPEND FLAVOUR JOBS V PROBES DISTRO_VERSION TESTS \
 	FILE FUNC ONLY LIMIT SAMPLE BUDGET RERUNS REGRESSION_JOBS MUTATE_JOBS
 
 .PHONY: help setup check check-runner bench-runner bench distro-kernel lint sparse results gate regressions \

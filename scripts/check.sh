@@ -161,8 +161,15 @@ progs=()
 while IFS= read -r p; do
 	[ -z "$p" ] && continue
 	[ -x "$out/$p" ] || build_failed "selftest program $p was not built (log: $run/selftests-build.log)"
+	# TESTS="a b": these programs only (a gate's regression replay)
+	if [ -n "${TESTS:-}" ] && ! grep -qw -- "$p" <<<"$TESTS"; then
+		continue
+	fi
 	progs+=("$p")
 done < <(list_progs | tr ' ' '\n' | sed 's|.*/||')
+for t in ${TESTS:-}; do
+	printf '%s\n' "${progs[@]}" | grep -qx -- "$t" || build_failed "TESTS names $t, which is no program of $SELFTESTS_DIR"
+done
 [ "${#progs[@]}" -gt 0 ] || build_failed "the selftests build produced no program in $out"
 limit=45
 if [ -f "$SELFTESTS_DIR/settings" ]; then

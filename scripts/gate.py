@@ -370,7 +370,7 @@ def die_with_parent():
         pass
 
 
-def patched_phase(wt, files, outdir, logfile, base, with_bench, reruns):
+def patched_phase(wt, files, outdir, logfile, base, with_bench, reruns, tests=None):
     """Apply, build and test the series in a private mount namespace where
     overlays cover the tree and the build directory; returns its outcome as
     a dict. Nothing it does reaches the disk outside its own upper
@@ -382,7 +382,7 @@ def patched_phase(wt, files, outdir, logfile, base, with_bench, reruns):
         json.dump({"tree": wt.tree, "build": wt.build, "overlays": wt.overlays(),
                    "files": files, "outdir": outdir, "logfile": logfile,
                    "base": {"\x1f".join(k): v for k, v in base.items()},
-                   "bench": with_bench, "reruns": reruns}, f)
+                   "bench": with_bench, "reruns": reruns, "tests": tests}, f)
     if os.path.exists(result):
         os.unlink(result)
     cmd = ["unshare", "--mount", "--propagation", "private", sys.executable,
@@ -464,6 +464,9 @@ def patched_phase_inner(spec_path):
         tail = open(logfile, errors="replace").read().splitlines()[-15:]
         return done(status="does not build", detail="\n\n```\n%s\n```" % "\n".join(tail))
     base = {tuple(k.split("\x1f", 1)): tuple(v) for k, v in spec["base"].items()}
+    if spec.get("tests"):
+        # Only these programs run; the baseline's others are "gone"
+        os.environ["TESTS"] = spec["tests"]
     runs = [check(wt, "patched", logfile)]
     while needs_rerun(base, [cases(r) for r in runs], spec["reruns"]):
         log("new failures that reruns might excuse: rerun %d of %d" % (len(runs), spec["reruns"]))
@@ -550,7 +553,8 @@ def hunk_notes(patch_files):
     return md + [""]
 
 
-def gate(ksrc, patches, outdir, baseline=None, with_bench=False, reruns=None, prepare=True):
+def gate(ksrc, patches, outdir, baseline=None, with_bench=False, reruns=None, prepare=True,
+         tests=None):
     """Returns (verdict, rows, baseline results dir)."""
     os.makedirs(outdir, exist_ok=True)
     logfile = os.path.join(outdir, "gate.log")
@@ -584,7 +588,7 @@ def gate(ksrc, patches, outdir, baseline=None, with_bench=False, reruns=None, pr
         log("the baseline has %d failing case(s): reported; only what is new counts"
             % len(base_failures))
     reruns = RERUNS if reruns is None else reruns
-    res = patched_phase(wt, files, outdir, logfile, base, with_bench, reruns)
+    res = patched_phase(wt, files, outdir, logfile, base, with_bench, reruns, tests)
     if res["status"] != "ok":
         return finish(res["status"], res.get("detail", ""))
     for i, r in enumerate(res["runs"]):
@@ -611,12 +615,37 @@ def expectations(patch):
     return out
 
 
+def header(patch, key):
+    """The value of a "Key:" line of a patch's header, or None."""
+    with open(patch, errors="replace") as f:
+        for line in f:
+            if line.startswith("---"):
+                break
+            if line.startswith(key + ":"):
+                return line.split(":", 1)[1].strip()
+    return None
+
+
+def expected_programs(want):
+    """The programs a replay must run: those its Expect: lines name, or
+    every program when one of them names none (a leak, a splat, the
+    kernel's configuration can come from anywhere)."""
+    progs = set()
+    for w in want:
+        m = re.match(r"^(sva_\w+): ", w.pattern)
+        if not m:
+            return None
+        progs.add(m.group(1))
+    return " ".join(sorted(progs)) or None
+
+
 def regressions(ksrc, directory, outdir, only=None, jobs=1):
     """Replay every regression patch; each must make the gate fail on the
     cases its header names, and the clean tree must pass. The baseline
-    runs once; then @jobs replays run at a time, each in its own overlay
-    (a build of one overlaps the guest of another: TCG runs a guest on
-    one core)."""
+    runs once, with every program; then @jobs replays run at a time, each
+    in its own overlay (a build of one overlaps the guest of another: TCG
+    runs a guest on one core), each with the programs its Expect: lines
+    name (all of them when one names none)."""
     patches = sorted(glob.glob(os.path.join(directory, "*.patch")))
     if only:
         patches = [p for p in patches if any(os.path.basename(p).startswith(o) for o in only)]
@@ -637,9 +666,10 @@ def regressions(ksrc, directory, outdir, only=None, jobs=1):
     def replay(patch):
         label = os.path.basename(patch)[:-len(".patch")]
         # A replayed bug is expected to fail: no reruns, nothing excused
-        verdict, rows, _ = gate(ksrc, patch, os.path.join(outdir, label), baseline,
-                                reruns=0, prepare=False)
         want = expectations(patch)
+        tests = header(patch, "Run") or expected_programs(want)
+        verdict, rows, _ = gate(ksrc, patch, os.path.join(outdir, label), baseline,
+                                reruns=0, prepare=False, tests=tests)
         failing = [name(k) for r in REGRESSIONS for k, _ in (rows or {}).get(r, [])]
         missed = [w.pattern for w in want if not any(w.fullmatch(f) for f in failing)]
         caught = verdict.startswith("regression") and not missed
