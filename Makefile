@@ -8,10 +8,10 @@ CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/sva-kselftest
 
 # Passed to the scripts through the environment; unset means "the default".
 export SVA_CACHE := $(CACHE)
-export KSRC KDIR KERNEL BOOT ACCEL PROBE MODULE_DIR SELFTESTS_DIR \
+export OUT KSRC KDIR KERNEL BOOT ACCEL PROBE MODULE_DIR SELFTESTS_DIR \
 	MODULE_PARAMS TIMEOUT STALL MEM ALLOWLIST APPEND FLAVOUR JOBS V PROBES DISTRO_VERSION
 
-.PHONY: help setup check check-runner bench-runner bench distro-kernel lint sparse results gate regressions
+.PHONY: help setup check check-runner bench-runner bench distro-kernel lint sparse results gate regressions series
 
 help:
 	@echo 'SVA kselftests: a mock IOMMU driver + selftests of the SVA core, run in a VM'
@@ -25,6 +25,7 @@ help:
 	@echo '  distro-kernel  fetch a Debian distro kernel + headers into the cache (no dpkg install)'
 	@echo '  gate           PATCHES=series: baseline vs patched kernel, report new failures, splats, leaks'
 	@echo '  regressions    replay regressions/*.patch through the gate; each must be caught (ONLY="0001 0005")'
+	@echo '  series         the suite as a git format-patch series adding kselftest target iommu/sva to KSRC (OUT=dir)'
 	@echo '  sparse         build the module with sparse (C=1) against Debian 6.12 headers; fail on any report'
 	@echo '  lint           shellcheck the scripts, byte-compile the verdict'
 	@echo '  results        print the path of the latest results directory'
@@ -77,8 +78,11 @@ regressions:
 sparse:
 	@scripts/sparse.sh
 
+series:
+	@scripts/series.sh
+
 lint:
-	shellcheck scripts/*.sh runner-tests/*.sh bench/*.sh .ci/run
+	shellcheck scripts/*.sh runner-tests/*.sh bench/*.sh kselftest/*.sh .ci/run
 	for f in scripts/*.py bench/*.py; do python3 -c "import ast, sys; ast.parse(open(sys.argv[1]).read())" $$f || exit 1; done
 	scripts/checkpatch.sh
 
