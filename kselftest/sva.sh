@@ -92,7 +92,7 @@ echo "1..$(($(echo "$progs" | wc -w) + 2))"
 
 loaded=0
 if [ ! -f "$ko" ]; then
-	echo "# $ko not found: the module is built with the programs (make -C tools/testing/selftests TARGETS=iommu/sva)"
+	echo "# $ko not found: it is built and installed with the programs"
 	result fail module_load "$module.ko missing"
 elif [ -d "/sys/module/$module" ]; then
 	echo "# $module is already loaded; unload it first"

@@ -14,7 +14,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${SVA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sva-kselftest}
-state_get() { sed -n "s/^$1=//p" "$cache/state" 2>/dev/null | tail -n 1; }
+state_get() { sed -n "s/^$1=//p" "$cache/state" 2>/dev/null | tail -n 1 || true; }
 die() { echo "kselftest-tree: $*" >&2; exit 1; }
 
 tree=${1:?usage: kselftest-tree.sh <kernel tree> [<kernel build dir>]}
@@ -60,6 +60,8 @@ for f in "$root"/mock_iommu/*.c "$root"/mock_iommu/mock_iommu.h; do
 	unifdef "${defs[@]}" -o "$out" "$f" || rc=$?
 	[ "$rc" -le 1 ] || die "unifdef failed on $f"
 	sed -i -e '/#include "conftest.h"/d' -e '/Kernels before the typed allocators/d' "$out"
+	# what was between removed branches must not leave blank lines doubled
+	cat -s "$out" >"$out.tmp" && mv "$out.tmp" "$out"
 done
 cp "$root/mock_iommu/uapi/mock_iommu.h" "$dest/mock_iommu/uapi/"
 {
