@@ -8,10 +8,10 @@ CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/sva-kselftest
 
 # Passed to the scripts through the environment; unset means "the default".
 export SVA_CACHE := $(CACHE)
-export OUT KSRC KDIR KERNEL BOOT ACCEL PROBE MODULE_DIR SELFTESTS_DIR \
+export OUT WORK KSRC KDIR KERNEL BOOT ACCEL PROBE MODULE_DIR SELFTESTS_DIR \
 	MODULE_PARAMS TIMEOUT STALL MEM ALLOWLIST APPEND FLAVOUR JOBS V PROBES DISTRO_VERSION
 
-.PHONY: help setup check check-runner bench-runner bench distro-kernel lint sparse results gate regressions series
+.PHONY: help setup check check-runner bench-runner bench distro-kernel lint sparse results gate regressions series kselftest-accept
 
 help:
 	@echo 'SVA kselftests: a mock IOMMU driver + selftests of the SVA core, run in a VM'
@@ -26,6 +26,7 @@ help:
 	@echo '  gate           PATCHES=series: baseline vs patched kernel, report new failures, splats, leaks'
 	@echo '  regressions    replay regressions/*.patch through the gate; each must be caught (ONLY="0001 0005")'
 	@echo '  series         the suite as a git format-patch series adding kselftest target iommu/sva to KSRC (OUT=dir)'
+	@echo '  kselftest-accept  series applied in an overlay copy of the setup tree: kselftest-merge, build, make kselftest + run_kselftest.sh in vng'
 	@echo '  sparse         build the module with sparse (C=1) against Debian 6.12 headers; fail on any report'
 	@echo '  lint           shellcheck the scripts, byte-compile the verdict'
 	@echo '  results        print the path of the latest results directory'
@@ -80,6 +81,9 @@ sparse:
 
 series:
 	@scripts/series.sh
+
+kselftest-accept:
+	@scripts/kselftest-accept.sh
 
 lint:
 	shellcheck scripts/*.sh runner-tests/*.sh bench/*.sh kselftest/*.sh .ci/run
