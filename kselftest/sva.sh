@@ -124,7 +124,7 @@ for prog in $progs; do
 			(cd "$dir" && "./$prog" 2>&1 </dev/null)
 		fi
 		echo $? >"$rcfile"
-	} | while IFS= read -r line; do
+	} | while IFS= read -r line || [ -n "$line" ]; do
 		printf '# %s\n' "$line"
 	done
 	rc=$(cat "$rcfile")
