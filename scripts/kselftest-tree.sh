@@ -36,8 +36,17 @@ progs=$(make -s --no-print-directory -C "$root/selftests" list)
 # The module's probe results for this kernel: build it once, out of the way.
 probe=$(mktemp -d)
 trap 'rm -rf "$probe"' EXIT
-cp -r "$root/mock_iommu" "$probe/"
-rm -f "$probe"/mock_iommu/{*.o,*.ko,*.mod,*.mod.c,conftest.h}
+# The module's sources: the objects Kbuild names (never what a build left
+# in mock_iommu/, such as mock_iommu.mod.c), its headers, Kbuild, probes.
+srcs=()
+while read -ra objs; do
+	for o in "${objs[@]}"; do srcs+=("$root/mock_iommu/${o%.o}.c"); done
+done < <(sed -n 's/^mock_iommu-y[ +:]*=//p' "$root/mock_iommu/Kbuild")
+[ "${#srcs[@]}" -gt 0 ] || die "no mock_iommu-y objects in mock_iommu/Kbuild"
+mkdir -p "$probe/mock_iommu/uapi"
+cp "${srcs[@]}" "$root/mock_iommu/mock_iommu.h" "$root/mock_iommu/Kbuild" \
+	"$root/mock_iommu/conftest.sh" "$probe/mock_iommu/"
+cp "$root/mock_iommu/uapi/mock_iommu.h" "$probe/mock_iommu/uapi/"
 make -C "$kdir" M="$probe/mock_iommu" modules >"$probe/build.log" 2>&1 ||
 	{ tail -n 30 "$probe/build.log" >&2; die "the module does not build against $kdir"; }
 defs=()
@@ -54,7 +63,7 @@ rm -rf "$dest"
 mkdir -p "$dest/mock_iommu/uapi"
 
 # The module
-for f in "$root"/mock_iommu/*.c "$root"/mock_iommu/mock_iommu.h; do
+for f in "${srcs[@]}" "$root/mock_iommu/mock_iommu.h"; do
 	out=$dest/mock_iommu/$(basename "$f")
 	rc=0
 	unifdef "${defs[@]}" -o "$out" "$f" || rc=$?
