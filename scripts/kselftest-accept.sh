@@ -20,7 +20,8 @@
 #         both must fail (module_load), not skip
 #
 # Environment: KSRC KDIR (default: make setup's), WORK (default
-# <cache>/kselftest-accept/<time>), ACCEL (tcg|kvm, default tcg).
+# <cache>/kselftest-accept/<time>), ACCEL (tcg|kvm, default tcg), SERIES
+# (a directory of patches to use instead of running make series).
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,10 +39,16 @@ if [ "${1:-}" != --inner ]; then
 	WORK=${WORK:-$cache/kselftest-accept/$(date +%Y%m%d-%H%M%S)}
 	mkdir -p "$WORK"/{upper-src,work-src,upper-build,work-build,logs}
 	export KSRC KDIR WORK
-	log "series into $WORK/series"
-	OUT=$WORK/series "$root/scripts/series.sh" >"$WORK/logs/series.log" 2>&1 ||
-		{ cat "$WORK/logs/series.log"; die "make series failed"; }
-	grep '^series:' "$WORK/logs/series.log" >&2
+	if [ -n "${SERIES:-}" ]; then
+		log "series from $SERIES"
+		mkdir -p "$WORK/series"
+		cp "$SERIES"/*.patch "$WORK/series/" || die "no patches in $SERIES"
+	else
+		log "series into $WORK/series"
+		OUT=$WORK/series "$root/scripts/series.sh" >"$WORK/logs/series.log" 2>&1 ||
+			{ cat "$WORK/logs/series.log"; die "make series failed"; }
+		grep '^series:' "$WORK/logs/series.log" >&2
+	fi
 	exec unshare -m "$0" --inner
 fi
 
@@ -99,7 +106,12 @@ else
 fi
 
 jobs=$(nproc)
-step kernel-build make O="$KDIR" -j"$jobs" bzImage modules || die "kernel build failed"
+# As make setup builds it (scripts/build-kernel.sh): with another CC on the
+# command line kbuild would rebuild every object.
+kcc=()
+[ -d "$cache/ccache" ] && command -v ccache >/dev/null && kcc=(CC="ccache gcc")
+CCACHE_DIR=$cache/ccache step kernel-build make O="$KDIR" -j"$jobs" "${kcc[@]}" bzImage modules ||
+	die "kernel build failed"
 step kselftest-all make O="$KDIR" -j"$jobs" kselftest-all TARGETS=iommu/sva || die "kselftest-all failed"
 step kselftest-gen_tar make O="$KDIR" kselftest-gen_tar TARGETS=iommu/sva || die "kselftest-gen_tar failed"
 tarball=$KDIR/kselftest/kselftest_install/kselftest-packages/kselftest.tar.gz
