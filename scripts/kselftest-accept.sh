@@ -41,7 +41,9 @@ if [ "${1:-}" != --inner ]; then
 	WORK=${WORK:-$cache/kselftest-accept/$(date +%Y%m%d-%H%M%S)}
 	mkdir -p "$WORK"/{upper-src,work-src,upper-build,work-build,logs}
 	export KSRC KDIR WORK
-	if [ -n "${SERIES:-}" ]; then
+	if [ "${GUEST_ONLY:-0}" = 1 ]; then
+		[ -d "$WORK/upper-src" ] || die "GUEST_ONLY=1 needs the WORK of an earlier run"
+	elif [ -n "${SERIES:-}" ]; then
 		log "series from $SERIES"
 		mkdir -p "$WORK/series"
 		cp "$SERIES"/*.patch "$WORK/series/" || die "no patches in $SERIES"
@@ -74,6 +76,7 @@ step() {
 }
 
 cd "$KSRC" || exit 1
+if [ "${GUEST_ONLY:-0}" != 1 ]; then
 step apply git apply --verbose "$WORK"/series/00[0-9][1-9]-*.patch || die "the series does not apply"
 
 # The fragment against the setup kernel: nothing to change.
@@ -124,9 +127,11 @@ tarball=$KDIR/kselftest/kselftest_install/kselftest-packages/kselftest.tar.gz
 tar tzf "$tarball" >"$L/tarball.list"
 log "tarball: $(grep -c . "$L/tarball.list") entries, module: $(grep 'iommu/sva/mock_iommu/.*\.ko$' "$L/tarball.list" || echo MISSING)"
 cp "$tarball" "$WORK/kselftest.tar.gz"
+fi
 
 # --- the guest ---------------------------------------------------------------
 res=$WORK/guest
+rm -rf "$res"
 mkdir -p "$res"
 cat >"$WORK/guest.sh" <<G
 #!/bin/sh
@@ -149,7 +154,7 @@ echo \$? >"$res/bad-module.rc"
 dmesg >"$res/dmesg"
 G
 opts=(--run "${KERNEL:-$KDIR/arch/x86/boot/bzImage}" --memory 1G --cpus 2 --force-9p
-	--rwdir "$KSRC" --rwdir "$KDIR" --rwdir "$res" --append "panic=-1")
+	--overlay-rwdir "$KSRC" --overlay-rwdir "$KDIR" --rwdir "$res" --append "panic=-1")
 [ "${ACCEL:-tcg}" = kvm ] || opts+=(--disable-kvm --qemu-opts="-accel tcg,thread=single")
 step vng timeout 3600 vng "${opts[@]}" --exec "sh $WORK/guest.sh" </dev/null
 
