@@ -8,7 +8,7 @@ CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/sva-kselftest
 
 # Passed to the scripts through the environment; unset means "the default".
 export SVA_CACHE := $(CACHE)
-export OUT WORK SERIES KBUILD KSRC KDIR KERNEL BOOT ACCEL PROBE MODULE_DIR SELFTESTS_DIR \
+export OUT WORK SERIES KBUILD GUEST_ONLY GUEST_MAKE KSRC KDIR KERNEL BOOT ACCEL PROBE MODULE_DIR SELFTESTS_DIR \
 	MODULE_PARAMS TIMEOUT STALL MEM ALLOWLIST APPEND FLAVOUR JOBS V PROBES DISTRO_VERSION
 
 .PHONY: help setup check check-runner bench-runner bench distro-kernel lint sparse results gate regressions series kselftest-accept

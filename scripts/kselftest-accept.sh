@@ -135,10 +135,12 @@ rm -rf "$res"
 mkdir -p "$res"
 cat >"$WORK/guest.sh" <<G
 #!/bin/sh
-# a. the tree's own make kselftest
-cd "$KSRC" || exit 1
-make O="$KDIR" kselftest TARGETS=iommu/sva >"$res/make-kselftest.log" 2>&1
-echo \$? >"$res/make-kselftest.rc"
+# a. the tree's own make kselftest (GUEST_MAKE=0: skipped)
+if [ "${GUEST_MAKE:-1}" = 1 ]; then
+	cd "$KSRC" || exit 1
+	make O="$KDIR" kselftest TARGETS=iommu/sva >"$res/make-kselftest.log" 2>&1
+	echo \$? >"$res/make-kselftest.rc"
+fi
 # b. the tarball, unpacked in the guest
 k=\$(mktemp -d 2>/dev/null) || { k="$res/unpacked"; mkdir -p "\$k"; }
 tar xzf "$WORK/kselftest.tar.gz" -C "\$k"
@@ -168,8 +170,10 @@ count() {
 for r in make-kselftest run_kselftest no-module bad-module; do
 	log "$r: exit $(cat "$res/$r.rc" 2>/dev/null || echo none); $(count "$res/$r.log" 2>/dev/null)"
 done
-[ "$(cat "$res/make-kselftest.rc" 2>/dev/null)" = 0 ] || fail=1
-grep -q '^ok 1 selftests: iommu/sva: sva.sh$' "$res/make-kselftest.log" || fail=1
+if [ "${GUEST_MAKE:-1}" = 1 ]; then
+	[ "$(cat "$res/make-kselftest.rc" 2>/dev/null)" = 0 ] || fail=1
+	grep -q '^ok 1 selftests: iommu/sva: sva.sh$' "$res/make-kselftest.log" || fail=1
+fi
 grep -q '^ok 1 selftests: iommu/sva: sva.sh$' "$res/run_kselftest.log" || fail=1
 grep -q '^not ok 1 selftests: iommu/sva: sva.sh # exit=1$' "$res/no-module.log" || fail=1
 grep -q '^not ok 1 selftests: iommu/sva: sva.sh # exit=1$' "$res/bad-module.log" || fail=1
