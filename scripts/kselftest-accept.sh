@@ -141,17 +141,22 @@ if [ "${GUEST_MAKE:-1}" = 1 ]; then
 	make O="$KDIR" kselftest TARGETS=iommu/sva >"$res/make-kselftest.log" 2>&1
 	echo \$? >"$res/make-kselftest.rc"
 fi
-# b. the tarball, unpacked in the guest
+# b. the tarball, unpacked in the guest. Logs are written in the guest
+# and copied: over 9p the runner's writers (same file, shared offset)
+# overwrote each other's lines.
 k=\$(mktemp -d 2>/dev/null) || { k="$res/unpacked"; mkdir -p "\$k"; }
 tar xzf "$WORK/kselftest.tar.gz" -C "\$k"
-(cd "\$k" && ./run_kselftest.sh -c iommu/sva) >"$res/run_kselftest.log" 2>&1
+(cd "\$k" && ./run_kselftest.sh -c iommu/sva) >"\$k/run_kselftest.log" 2>&1
+cp "\$k/run_kselftest.log" "$res/"
 echo \$? >"$res/run_kselftest.rc"
 # c. without the module, and with a module that does not load
 mv "\$k/iommu/sva/mock_iommu/mock_iommu.ko" "\$k/mock_iommu.ko.saved"
-(cd "\$k" && ./run_kselftest.sh -c iommu/sva) >"$res/no-module.log" 2>&1
+(cd "\$k" && ./run_kselftest.sh -c iommu/sva) >"\$k/no-module.log" 2>&1
+cp "\$k/no-module.log" "$res/"
 echo \$? >"$res/no-module.rc"
 head -c 4096 "\$k/mock_iommu.ko.saved" >"\$k/iommu/sva/mock_iommu/mock_iommu.ko"
-(cd "\$k" && ./run_kselftest.sh -c iommu/sva) >"$res/bad-module.log" 2>&1
+(cd "\$k" && ./run_kselftest.sh -c iommu/sva) >"\$k/bad-module.log" 2>&1
+cp "\$k/bad-module.log" "$res/"
 echo \$? >"$res/bad-module.rc"
 dmesg >"$res/dmesg"
 G
