@@ -8,12 +8,12 @@ CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/sva-kselftest
 
 # Passed to the scripts through the environment; unset means "the default".
 export SVA_CACHE := $(CACHE)
-export KSRC KDIR KERNEL BOOT ACCEL PROBE MODULE_DIR SELFTESTS_DIR \
-	MODULE_PARAMS TIMEOUT STALL MEM ALLOWLIST APPEND FLAVOUR JOBS V PROBES DISTRO_VERSION TESTS \
-	FILE FUNC ONLY LIMIT SAMPLE BUDGET RERUNS REGRESSION_JOBS MUTATE_JOBS
+export OUT WORK SERIES KBUILD GUEST_ONLY GUEST_MAKE KSRC KDIR KERNEL BOOT ACCEL PROBE MODULE_DIR \
+	SELFTESTS_DIR MODULE_PARAMS TIMEOUT STALL MEM ALLOWLIST APPEND FLAVOUR JOBS V PROBES DISTRO_VERSION \
+	TESTS FILE FUNC ONLY LIMIT SAMPLE BUDGET RERUNS REGRESSION_JOBS MUTATE_JOBS
 
 .PHONY: help setup check check-runner bench-runner bench distro-kernel lint sparse results gate regressions \
-	mutate coverage
+	mutate coverage series kselftest-accept
 
 help:
 	@echo 'SVA kselftests: a mock IOMMU driver + selftests of the SVA core, run in a VM'
@@ -29,6 +29,8 @@ help:
 	@echo '  gate           PATCHES=series: baseline vs patched kernel, report new failures, splats, leaks'
 	@echo '  regressions    replay regressions/*.patch through the gate; each must be caught (ONLY="0001 0005")'
 	@echo '  mutate         mutation score of the SVA core (FILE= FUNC= ONLY= LIMIT= SAMPLE= BUDGET= MUTATE_JOBS= LIST=1)'
+	@echo '  series         the suite as a git format-patch series adding kselftest target iommu/sva to KSRC (OUT=dir)'
+	@echo '  kselftest-accept  series applied in an overlay copy of the setup tree: kselftest-merge, build, make kselftest + run_kselftest.sh in vng'
 	@echo '  sparse         build the module with sparse (C=1) against Debian 6.12 headers; fail on any report'
 	@echo '  lint           shellcheck the scripts, byte-compile the verdict'
 	@echo '  results        print the path of the latest results directory'
@@ -87,8 +89,14 @@ regressions:
 sparse:
 	@scripts/sparse.sh
 
+series:
+	@scripts/series.sh
+
+kselftest-accept:
+	@scripts/kselftest-accept.sh
+
 lint:
-	shellcheck scripts/*.sh runner-tests/*.sh bench/*.sh .ci/run
+	shellcheck scripts/*.sh runner-tests/*.sh bench/*.sh kselftest/*.sh .ci/run
 	for f in scripts/*.py bench/*.py; do python3 -c "import ast, sys; ast.parse(open(sys.argv[1]).read())" $$f || exit 1; done
 	python3 runner-tests/unit/test_verdict.py
 	scripts/checkpatch.sh
