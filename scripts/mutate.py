@@ -25,6 +25,7 @@ unlock, put, free, list or refcount update among them).
 
 Filters (environment or options): FILE=iommu-sva.c, FUNC=iommu_sva_bind_device,
 ONLY=<mutant ids>, LIMIT=n, BUDGET=seconds (no new mutant after that),
+BASELINE=<make check results of the unmutated kernel> (instead of a run),
 SAMPLE=n (n mutants spread evenly over the list: what CI runs), MUTATE_JOBS=n
 (mutants at a time, default 2).
 """
@@ -218,6 +219,8 @@ def main():
     ap.add_argument("--budget", type=int, default=int(os.environ.get("BUDGET") or 0),
                     help="seconds after which no new mutant starts")
     ap.add_argument("--jobs", type=int, default=int(os.environ.get("MUTATE_JOBS") or 2))
+    ap.add_argument("--baseline", default=os.environ.get("BASELINE"),
+                    help="make check results of the unmutated kernel to compare with")
     ap.add_argument("--list", action="store_true", help="print the mutants and stop")
     a = ap.parse_args()
     if not a.ksrc:
@@ -261,14 +264,17 @@ def main():
             todo.append(m)
     gate.log("mutate: %d cached, %d to run" % (len(muts) - len(todo), len(todo)))
 
-    baseline = None
-    if todo:
+    baseline = a.baseline
+    if todo and baseline:
+        gate.log("mutate: baseline %s" % baseline)
+    elif todo:
         wt = gate.WorkTree(a.ksrc)
         wt.prepare()
         logfile = os.path.join(outdir, "baseline.log")
         if not gate.build(wt, logfile):
             raise SystemExit("mutate: the unmutated tree does not build (%s)" % logfile)
         baseline = gate.check(wt, "baseline", logfile)
+    if todo:
         bad = [gate.name(k) for k, v in gate.cases(baseline).items() if v[0] == "fail"]
         if bad:
             raise SystemExit("mutate: the unmutated kernel fails %s: fix that first" % ", ".join(bad))
@@ -295,7 +301,9 @@ def main():
         r = results.get(m.id, {"status": "not run (budget)", "by": [], "seconds": 0})
         rows.append((m, r))
     report(rows, outdir)
-    return 0
+    # Killed and survived are results; a mutant the tool could not judge is
+    # the tool's failure
+    return 1 if any(r["status"] == "error" for _, r in rows) else 0
 
 
 def report(rows, outdir):
