@@ -391,11 +391,12 @@ TEST_F(fail_nth, faulting_transfer)
 		 * transfer reports (219/220 on the first merged run; not
 		 * explained yet): never fewer.
 		 */
-		if (!injected)
+		if (!injected) {
 			ASSERT_EQ(c0.page_requests + d.out_page_requests, c1.page_requests);
-		else
+		} else {
 			ASSERT_LE(c0.page_requests + d.out_page_requests, c1.page_requests)
 				TH_LOG("step %u", n);
+		}
 		ASSERT_EQ(c0.page_responses_stale, c1.page_responses_stale);
 		test_state_is(self->fd, s0, n);
 		test_pasid_domain(self->fd, self->dev[0], a.pasid, a.domain_id);
