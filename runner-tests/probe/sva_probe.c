@@ -5,7 +5,7 @@
  * (make check-runner). @mode is a comma-separated list of:
  *   warn         WARN() at load
  *   warn2        WARN() at load from another function: another fingerprint
- *   leak         allocate at load and drop the only pointer
+ *   leak         allocate at load and drop the only pointers
  *   lockdep_off  turn lockdep off without a report (debug_locks_off())
  *   panic        panic() at load
  *   stall        never return from load (the host must stop the guest)
@@ -23,6 +23,19 @@ MODULE_PARM_DESC(mode, "comma-separated: none, warn, warn2, leak, lockdep_off, p
 
 static void *sva_probe_ptr;
 
+/*
+ * Overwrite the stack below the caller: a copy of the leaked pointer left
+ * there would keep kmemleak from reporting it while insmod's stack lives.
+ */
+static noinline void sva_probe_scrub_stack(void)
+{
+	volatile char area[2048];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(area); i++)
+		area[i] = 0;
+}
+
 /* Its own function, so that its report has frames of its own. */
 static noinline void sva_probe_other_warning(void)
 {
@@ -36,9 +49,17 @@ static int sva_probe_one(const char *what)
 	} else if (!strcmp(what, "warn2")) {
 		sva_probe_other_warning();
 	} else if (!strcmp(what, "leak")) {
-		WRITE_ONCE(sva_probe_ptr, kmalloc(192, GFP_KERNEL));
-		pr_info("sva_probe: leaking one 192-byte allocation (runner self-test)\n");
+		unsigned int i;
+
+		/*
+		 * Eight of them: the last pointer may linger in a register or
+		 * on a stack that kmemleak scans, the others cannot.
+		 */
+		for (i = 0; i < 8; i++)
+			WRITE_ONCE(sva_probe_ptr, kmalloc(192, GFP_KERNEL));
+		pr_info("sva_probe: leaking eight 192-byte allocations (runner self-test)\n");
 		WRITE_ONCE(sva_probe_ptr, NULL);
+		sva_probe_scrub_stack();
 	} else if (!strcmp(what, "lockdep_off")) {
 		/* What lockdep does after its first report, minus the report */
 		debug_locks_off();
