@@ -11,6 +11,7 @@
  *   stall        never return from load (the host must stop the guest)
  *   none         nothing
  */
+#include <linux/compiler.h>
 #include <linux/debug_locks.h>
 #include <linux/delay.h>
 #include <linux/module.h>
@@ -29,11 +30,11 @@ static void *sva_probe_ptr;
  */
 static noinline void sva_probe_scrub_stack(void)
 {
-	volatile char area[2048];
-	unsigned int i;
+	char area[2048];
 
-	for (i = 0; i < sizeof(area); i++)
-		area[i] = 0;
+	memset(area, 0, sizeof(area));
+	/* Keep the compiler from dropping the stores */
+	barrier_data(area);
 }
 
 /* Its own function, so that its report has frames of its own. */
