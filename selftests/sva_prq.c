@@ -195,6 +195,13 @@ TEST_F(peer_fault, destroying_the_peer_waits_for_its_page_request)
 
 	test_cmd_counters(self->fd, self->iommu, &c0);
 	ASSERT_EQ(0, pthread_create(&thread, NULL, release_later, &r));
+	/*
+	 * Hold the read before the child exists: armed after fork(), a child
+	 * scheduled first had its page served and its transfer completed.
+	 * From here on no mmap() in this mm until the read is released (the
+	 * held fault keeps mmap_lock); fork() runs before any fault is held.
+	 */
+	mock_fuse_hold(&self->fuse, 0);
 	if (variant->kill) {
 		pid = fork();
 		ASSERT_LE(0, pid);
@@ -204,10 +211,6 @@ TEST_F(peer_fault, destroying_the_peer_waits_for_its_page_request)
 				    self->mem, self->page, 0x5a, MOCK_IOMMU_DMA_MAX_TIMEOUT_MS, &d);
 			_exit(3);
 		}
-	}
-	/* From here on no mmap() in this mm until the read is released */
-	mock_fuse_hold(&self->fuse, 0);
-	if (variant->kill) {
 		ASSERT_TRUE(mock_fuse_wait_held(&self->fuse, 0, MOCK_POLL_MS));
 		ASSERT_EQ(0, kill(pid, SIGKILL));
 		ASSERT_EQ(128 + SIGKILL, mock_wait_exit(pid));
