@@ -99,6 +99,7 @@ lint:
 	shellcheck scripts/*.sh runner-tests/*.sh bench/*.sh kselftest/*.sh .ci/run
 	for f in scripts/*.py bench/*.py; do python3 -c "import ast, sys; ast.parse(open(sys.argv[1]).read())" $$f || exit 1; done
 	python3 runner-tests/unit/test_verdict.py
+	python3 runner-tests/unit/test_mutate.py
 	scripts/checkpatch.sh
 
 results:

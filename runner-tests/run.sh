@@ -86,8 +86,9 @@ ok() { n=$((n + 1)); pass=$((pass + 1)); lines+=("ok $n $1"); echo "ok $n $1"; }
 notok() { n=$((n + 1)); fail=$((fail + 1)); lines+=("not ok $n $1"); echo "not ok $n $1"; }
 
 echo "KTAP version 1"
-echo "# unit tests of the verdict and the gate's policies"
-if python3 "$root/runner-tests/unit/test_verdict.py" 2>&1 | sed 's/^/#   /'; then
+echo "# unit tests of the verdict, the gate's policies and the mutation operators"
+if { python3 "$root/runner-tests/unit/test_verdict.py" &&
+	python3 "$root/runner-tests/unit/test_mutate.py"; } 2>&1 | sed 's/^/#   /'; then
 	ok unit-tests
 else
 	notok unit-tests

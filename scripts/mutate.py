@@ -72,6 +72,12 @@ COMPARE_SWAP = {"<=": "<", "<": "<=", ">=": ">", ">": ">="}
 NOT_A_CALL = re.compile(r"^\s*(return|if|else|for|while|do|switch|case|goto|break|continue|"
                         r"struct|union|enum|static|const|unsigned|int|long|u8|u16|u32|u64|bool|"
                         r"void|char|size_t|ssize_t|ioasid_t|#|}|{|/?\*)")
+# Calls that only check their caller (debug assertions, annotations): on a
+# correct kernel dropping one changes nothing a test can observe, so such a
+# mutant would only ever be listed as equivalent.
+ASSERTION_ONLY = re.compile(r"^\s*(lockdep_assert\w*|might_sleep\w*|might_fault|"
+                            r"might_lock\w*|__might_\w+|kasan_check_\w+|"
+                            r"mmap_assert_\w*|rcu_lockdep_assert\w*)\(")
 
 
 def function_ranges(lines):
@@ -114,7 +120,7 @@ def mutants_of_line(line):
     for cm in re.finditer(r" (==|!=) ", code):
         other = "!=" if cm.group(1) == "==" else "=="
         yield "flip equality", code[:cm.start() + 1] + other + code[cm.end() - 1:]
-    for em in re.finditer(r"-E([A-Z]+)\b", code):
+    for em in re.finditer(r"-(E[A-Z]+)\b", code):
         if em.group(1) in ERRNO_SWAP:
             yield "swap errno", code[:em.start()] + "-" + ERRNO_SWAP[em.group(1)] + code[em.end():]
     if re.match(r"^\s*return -E[A-Z]+;\s*$", code) or re.match(r"^\s*return ERR_PTR\(-E[A-Z]+\);",
@@ -125,7 +131,7 @@ def mutants_of_line(line):
         other = "false" if bm.group(1) == "true" else "true"
         yield "flip boolean", code[:bm.start()] + other + code[bm.end():]
     if re.match(r"^\s*[\w>.\-\[\]*&]+\(.*\);\s*$", code) and not NOT_A_CALL.match(code) \
-            and "=" not in code.split("(")[0]:
+            and not ASSERTION_ONLY.match(code) and "=" not in code.split("(")[0]:
         yield "drop call", re.match(r"^(\s*)", code).group(1) + ";"
 
 
