@@ -143,6 +143,8 @@ struct mock_xfer {
 	struct mock_iommu_dma *dma;
 	u8 *buf;
 	bool write;
+	/* A request no domain leads to (REQ_UNATTACHED, REQ_NO_PASID) */
+	bool stray;
 	unsigned long deadline;
 };
 
@@ -375,6 +377,7 @@ static int mock_page_request(struct mock_xfer *x, const unsigned long *addrs,
 	prq = kzalloc_obj(*prq);
 	if (!prq)
 		return -ENOMEM;
+	/* Without a PASID the core answers with @pasid 0, as it reads it */
 	prq->pasid = x->dma->pasid;
 	init_completion(&prq->done);
 
@@ -398,16 +401,19 @@ static int mock_page_request(struct mock_xfer *x, const unsigned long *addrs,
 	 * not see it: look again now that it is (the detach aborts listed
 	 * requests after clearing).
 	 */
-	if (mock_xfer_attached(x)) {
+	if (x->stray || mock_xfer_attached(x)) {
 		for (page = 0; page < n; page++) {
 			struct iopf_fault evt = {};
 			struct iommu_fault_page_request *prm = &evt.fault.prm;
 
 			evt.fault.type = IOMMU_FAULT_PAGE_REQ;
-			prm->flags = IOMMU_FAULT_PAGE_REQUEST_PASID_VALID;
+			if (!(x->dma->flags & MOCK_IOMMU_DMA_REQ_NO_PASID))
+				prm->flags = IOMMU_FAULT_PAGE_REQUEST_PASID_VALID;
 			if (page == n - 1)
-				prm->flags |= IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE |
-					      IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID;
+				prm->flags |= IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE;
+			if (page == n - 1 &&
+			    !(x->dma->flags & MOCK_IOMMU_DMA_REQ_NO_PASID))
+				prm->flags |= IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID;
 			prm->pasid = prq->pasid;
 			prm->grpid = prq->grpid;
 			/* A user-mode access: the core's handler checks the VMA */
@@ -751,6 +757,30 @@ static int mock_xfer_run(struct mock_xfer *x)
 	return MOCK_IOMMU_DMA_OK;
 }
 
+/*
+ * A page request at the transfer's first page where no domain leads: the
+ * core finds no handler and must answer it (INVALID) at once, from
+ * iommu_report_device_fault(). Returns the status, or a negative errno.
+ */
+static int mock_xfer_stray_request(struct mock_xfer *x)
+{
+	struct mock_iommu_dma *dma = x->dma;
+	unsigned long addr = dma->iova & PAGE_MASK;
+	int code;
+
+	x->stray = true;
+	dma->out_fault_addr = dma->iova;
+	code = mock_page_request(x, &addr, 1);
+	if (code == -ETIMEDOUT)
+		return MOCK_IOMMU_DMA_TIMEOUT;
+	if (code == -ECANCELED)
+		return MOCK_IOMMU_DMA_ABORTED;
+	if (code < 0)
+		return code;
+	dma->out_response = code;
+	return MOCK_IOMMU_DMA_PAGE_FAULT;
+}
+
 static int mock_dma_check(struct mock_dev *mdev,
 			  const struct mock_iommu_dma *dma)
 {
@@ -758,13 +788,20 @@ static int mock_dma_check(struct mock_dev *mdev,
 			  MOCK_IOMMU_DMA_PRG;
 	/* What a page request asks for: only where requests are sent */
 	const u32 reqs = MOCK_IOMMU_DMA_REQ_EXEC | MOCK_IOMMU_DMA_REQ_PRIV;
+	/* Where a request goes: one request, in the default mode */
+	const u32 stray = MOCK_IOMMU_DMA_REQ_UNATTACHED |
+			  MOCK_IOMMU_DMA_REQ_NO_PASID;
+	bool no_pasid = dma->flags & MOCK_IOMMU_DMA_REQ_NO_PASID;
 	bool fill = dma->op == MOCK_IOMMU_DMA_FILL;
 
 	if (dma->op < MOCK_IOMMU_DMA_READ || dma->op > MOCK_IOMMU_DMA_COMPARE)
 		return -EINVAL;
-	if (dma->flags & ~(modes | reqs) || hweight32(dma->flags & modes) > 1 ||
+	if (dma->flags & ~(modes | reqs | stray) ||
+	    hweight32(dma->flags & modes) > 1 ||
 	    (dma->flags & reqs &&
-	     dma->flags & (MOCK_IOMMU_DMA_PINNED | MOCK_IOMMU_DMA_NO_PRI)))
+	     dma->flags & (MOCK_IOMMU_DMA_PINNED | MOCK_IOMMU_DMA_NO_PRI)) ||
+	    (dma->flags & stray && dma->flags & modes) ||
+	    hweight32(dma->flags & stray) > 1)
 		return -EINVAL;
 	if (fill ? dma->uptr || dma->fill > U8_MAX : !dma->uptr || dma->fill)
 		return -EINVAL;
@@ -774,7 +811,8 @@ static int mock_dma_check(struct mock_dev *mdev,
 	if (dma->__reserved || dma->timeout_ms > MOCK_IOMMU_DMA_MAX_TIMEOUT_MS)
 		return -EINVAL;
 	/* PASID 0 is the requester ID's own: no SVA there */
-	if (!dma->pasid || dma->pasid >= mdev->pdev->dev.iommu->max_pasids)
+	if (no_pasid ? dma->pasid :
+	    !dma->pasid || dma->pasid >= mdev->pdev->dev.iommu->max_pasids)
 		return -EINVAL;
 	if (!(dma->flags & (MOCK_IOMMU_DMA_PINNED | MOCK_IOMMU_DMA_NO_PRI)) &&
 	    !mock_dev_does_pri(mdev))
@@ -823,11 +861,16 @@ int mock_dma(struct mock_dev *mdev, struct mock_iommu_dma *dma)
 						 min(dma_timeout_ms,
 						     MOCK_IOMMU_DMA_MAX_TIMEOUT_MS));
 	down_read(&mdev->dma_lock);
-	mutex_lock(&mock_lock);
-	x.md = xa_load(&mdev->pasids, dma->pasid);
-	mutex_unlock(&mock_lock);
+	if (!(dma->flags & MOCK_IOMMU_DMA_REQ_NO_PASID)) {
+		mutex_lock(&mock_lock);
+		x.md = xa_load(&mdev->pasids, dma->pasid);
+		mutex_unlock(&mock_lock);
+	}
 	if (!x.md) {
 		rc = MOCK_IOMMU_DMA_NO_DOMAIN;
+		if (dma->flags & (MOCK_IOMMU_DMA_REQ_UNATTACHED |
+				  MOCK_IOMMU_DMA_REQ_NO_PASID))
+			rc = mock_xfer_stray_request(&x);
 	} else {
 		dma->out_domain_id = x.md->id;
 		x.domain_id = x.md->id;
