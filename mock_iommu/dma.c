@@ -133,6 +133,8 @@ struct mock_prq {
  * @dma: the request, and the outputs being filled in
  * @buf: the caller's data (WRITE, COMPARE) or what was read (READ)
  * @write: the device writes memory (WRITE, FILL)
+ * @stray: its one page request goes where no domain leads (REQ_UNATTACHED,
+ *	REQ_NO_PASID): sent without the attach check, answered by the core
  * @deadline: jiffies after which no page request is waited for
  */
 struct mock_xfer {
@@ -143,7 +145,6 @@ struct mock_xfer {
 	struct mock_iommu_dma *dma;
 	u8 *buf;
 	bool write;
-	/* A request no domain leads to (REQ_UNATTACHED, REQ_NO_PASID) */
 	bool stray;
 	unsigned long deadline;
 };
