@@ -429,11 +429,16 @@ static int mock_page_request(struct mock_xfer *x, const unsigned long *addrs,
 			mock_dev_count(mdev, MOCK_CNT_PAGE_REQUESTS, 1);
 			x->dma->out_page_requests++;
 			/*
-			 * Whatever fails in there is answered through
-			 * page_response(), even a request that is not the
-			 * last: the group got its answer, send no more.
+			 * A request the core refuses outright (no handler)
+			 * is answered through page_response(), even one that
+			 * is not the last: the group got its answer, send no
+			 * more. A non-last one it fails to record (no memory
+			 * for the partial fault) gets no answer: hardware
+			 * knows nothing of it and sends the rest of the
+			 * group, whose answer then covers fewer pages.
 			 */
-			if (iommu_report_device_fault(&mdev->pdev->dev, &evt))
+			if (iommu_report_device_fault(&mdev->pdev->dev, &evt) &&
+			    completion_done(&prq->done))
 				break;
 		}
 
