@@ -349,8 +349,8 @@ TEST_F(fail_nth, uacce_open)
  * them, whose non-last requests the core records as partial faults (a
  * failed record loses the page from the group: the device asks again).
  */
-static void faulting_transfer(struct __test_metadata *_metadata,
-			      FIXTURE_DATA(fail_nth) *self, __u32 flags, size_t pages)
+static void faulting_transfer(struct __test_metadata *_metadata, int fd, __u32 dev,
+			      int nth_fd, __u32 flags, size_t pages)
 {
 	struct mock_iommu_counters c0, c1;
 	struct mock_iommu_sva_info a;
@@ -363,22 +363,22 @@ static void faulting_transfer(struct __test_metadata *_metadata,
 	char *mem;
 	int ret;
 
-	skip = mock_dma_unsupported(self->fd, self->dev[0], 0);
+	skip = mock_dma_unsupported(fd, dev, 0);
 	if (skip)
 		SKIP(return, "%s", skip);
 	mem = mock_map_pages(len, PROT_READ | PROT_WRITE);
 	ASSERT_NE(NULL, mem);
-	test_cmd_bind(self->fd, self->dev[0], &a);
-	ASSERT_EQ(0, read_state(self->fd, &s0));
+	test_cmd_bind(fd, dev, &a);
+	ASSERT_EQ(0, read_state(fd, &s0));
 	for (n = 1; n < NTH_MAX; n++) {
 		ASSERT_EQ(0, madvise(mem, len, MADV_DONTNEED));
-		test_cmd_counters(self->fd, self->dev[0], &c0);
+		test_cmd_counters(fd, dev, &c0);
 		memset(&d, 0, sizeof(d));
-		ASSERT_EQ(0, nth_arm(self->nth_fd, n));
-		ret = _test_cmd_dma(self->fd, self->dev[0], a.pasid, MOCK_IOMMU_DMA_FILL, flags,
+		ASSERT_EQ(0, nth_arm(nth_fd, n));
+		ret = _test_cmd_dma(fd, dev, a.pasid, MOCK_IOMMU_DMA_FILL, flags,
 				    mem, len, NULL, 0x3c, &d);
-		injected = nth_disarm(self->nth_fd);
-		test_cmd_counters(self->fd, self->dev[0], &c1);
+		injected = nth_disarm(nth_fd);
+		test_cmd_counters(fd, dev, &c1);
 		if (ret) {
 			ASSERT_TRUE(clean_errno(-ret)) TH_LOG("step %u: %s", n, strerror(-ret));
 			failed++;
@@ -410,8 +410,8 @@ static void faulting_transfer(struct __test_metadata *_metadata,
 				TH_LOG("step %u", n);
 		}
 		ASSERT_EQ(c0.page_responses_stale, c1.page_responses_stale);
-		test_state_is(self->fd, s0, n);
-		test_pasid_domain(self->fd, self->dev[0], a.pasid, a.domain_id);
+		test_state_is(fd, s0, n);
+		test_pasid_domain(fd, dev, a.pasid, a.domain_id);
 		if (!ret && d.out_status == MOCK_IOMMU_DMA_OK && !injected)
 			break;
 	}
@@ -421,18 +421,19 @@ static void faulting_transfer(struct __test_metadata *_metadata,
 	/* A lost partial fault makes the device ask again: seen at least once */
 	if (flags & MOCK_IOMMU_DMA_PRG)
 		ASSERT_LT(0, retried);
-	test_cmd_destroy(self->fd, a.bond_id);
+	test_cmd_destroy(fd, a.bond_id);
 	munmap(mem, len);
 }
 
 TEST_F(fail_nth, faulting_transfer)
 {
-	faulting_transfer(_metadata, self, 0, 2);
+	faulting_transfer(_metadata, self->fd, self->dev[0], self->nth_fd, 0, 2);
 }
 
 TEST_F(fail_nth, faulting_page_request_group)
 {
-	faulting_transfer(_metadata, self, MOCK_IOMMU_DMA_PRG, 3);
+	faulting_transfer(_metadata, self->fd, self->dev[0], self->nth_fd, MOCK_IOMMU_DMA_PRG,
+			  3);
 }
 
 /*
