@@ -426,6 +426,15 @@ static int mock_page_request(struct mock_xfer *x, const unsigned long *addrs,
 			if (x->dma->flags & MOCK_IOMMU_DMA_REQ_PRIV)
 				prm->perm |= IOMMU_FAULT_PERM_PRIV;
 			prm->addr = addrs[page];
+			/*
+			 * The queue overflowed before the group's last
+			 * request: the driver drops the partial faults
+			 * recorded so far, as intel's PRQ handler does on
+			 * overflow, and the last one arrives alone.
+			 */
+			if (page == n - 1 && n > 1 &&
+			    x->dma->flags & MOCK_IOMMU_DMA_PRQ_OVERFLOW)
+				iopf_queue_discard_partial(mdev->inst->iopf_queue);
 			mock_dev_count(mdev, MOCK_CNT_PAGE_REQUESTS, 1);
 			x->dma->out_page_requests++;
 			/*
@@ -802,12 +811,15 @@ static int mock_dma_check(struct mock_dev *mdev,
 
 	if (dma->op < MOCK_IOMMU_DMA_READ || dma->op > MOCK_IOMMU_DMA_COMPARE)
 		return -EINVAL;
-	if (dma->flags & ~(modes | reqs | stray) ||
+	if (dma->flags & ~(modes | reqs | stray | MOCK_IOMMU_DMA_PRQ_OVERFLOW) ||
 	    hweight32(dma->flags & modes) > 1 ||
 	    (dma->flags & reqs &&
 	     dma->flags & (MOCK_IOMMU_DMA_PINNED | MOCK_IOMMU_DMA_NO_PRI)) ||
 	    (dma->flags & stray && dma->flags & modes) ||
 	    hweight32(dma->flags & stray) > 1)
+		return -EINVAL;
+	if (dma->flags & MOCK_IOMMU_DMA_PRQ_OVERFLOW &&
+	    !(dma->flags & MOCK_IOMMU_DMA_PRG))
 		return -EINVAL;
 	if (fill ? dma->uptr || dma->fill > U8_MAX : !dma->uptr || dma->fill)
 		return -EINVAL;

@@ -459,6 +459,13 @@ enum mock_iommu_dma_op {
  * execute or privilege bit itself: they matter for pages it must request.
  * REQ_UNATTACHED and REQ_NO_PASID exclude each other and every mode flag,
  * %MOCK_IOMMU_DMA_PRG included (-EINVAL).
+ *
+ * @MOCK_IOMMU_DMA_PRQ_OVERFLOW: with %MOCK_IOMMU_DMA_PRG only (else
+ *	-EINVAL): the IOMMU's page request queue overflows between a group's
+ *	non-last requests and its last, and the driver discards the partial
+ *	faults of its fault queue (iopf_queue_discard_partial(), as intel's
+ *	PRQ handler does): each group is answered for its last page only,
+ *	and the device asks again for the others
  */
 enum mock_iommu_dma_flags {
 	MOCK_IOMMU_DMA_PINNED = 1 << 0,
@@ -468,6 +475,7 @@ enum mock_iommu_dma_flags {
 	MOCK_IOMMU_DMA_REQ_UNATTACHED = 1 << 4,
 	MOCK_IOMMU_DMA_REQ_NO_PASID = 1 << 5,
 	MOCK_IOMMU_DMA_PRG = 1 << 6,
+	MOCK_IOMMU_DMA_PRQ_OVERFLOW = 1 << 7,
 };
 
 /* Pages a page request group of a transfer asks for at most */
