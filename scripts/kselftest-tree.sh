@@ -78,7 +78,8 @@ cp "$root/mock_iommu/uapi/mock_iommu.h" "$dest/mock_iommu/uapi/"
 	grep -E '^(obj-m|mock_iommu-y)' "$root/mock_iommu/Kbuild"
 } >"$dest/mock_iommu/Kbuild"
 cp "$root/kselftest/mock_iommu.mk" "$dest/mock_iommu/Makefile"
-if grep -nE 'HAVE_[A-Z]|conftest' "$dest"/mock_iommu/*.[ch] "$dest/mock_iommu/Kbuild"; then
+# (the probes' HAVE_* names, not the kernel's CONFIG_HAVE_* symbols)
+if grep -nE '(^|[^A-Z0-9_])HAVE_[A-Z]|conftest' "$dest"/mock_iommu/*.[ch] "$dest/mock_iommu/Kbuild"; then
 	die "compatibility probes left in the in-tree module (above)"
 fi
 
