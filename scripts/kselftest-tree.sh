@@ -89,11 +89,25 @@ for p in $progs; do
 done
 cp "$root"/selftests/*.h "$root/kselftest/settings" \
 	"$root/kselftest/config" "$root/kselftest/config.x86_64" "$dest/"
-install -m 755 "$root/kselftest/sva.sh" "$dest/sva.sh"
-sed -i "s/^progs=.*/progs=\"$progs\"/" "$dest/sva.sh"
+# sva.sh's list (progs="..." over one or more lines) becomes the programs
+# of selftests/Makefile, five to a line (checkpatch's line length).
+progs_block() {
+	# progs_block <sva.sh>: the words of its progs="..." assignment
+	awk 'b { print; if (/"$/) exit; next }
+	     /^progs="/ { print; b = !/^progs=".*"$/ || /^progs="$/; if (!b) exit }' "$1" |
+		sed -e 's/^progs="//' -e 's/"$//' | tr -s ' \t\n' ' ' | sed 's/^ //; s/ $//'
+}
+# shellcheck disable=SC2086 # word splitting of the list is meant
+flat=$(printf '%s\n' $progs | xargs)
+wrapped=$(printf '%s\n' "$flat" | xargs -n 5 | sed '2,$s/^/\t/')
+WRAPPED=$wrapped awk 'b { if (/"$/) b = 0; next }
+	/^progs="/ { print "progs=\"" ENVIRON["WRAPPED"] "\""; b = !/^progs=".*"$/ || /^progs="$/; next }
+	{ print }' "$root/kselftest/sva.sh" >"$dest/sva.sh"
+chmod 755 "$dest/sva.sh"
+[ "$(progs_block "$dest/sva.sh")" = "$flat" ] || die "could not write the program list into sva.sh"
 list=$(for p in $progs; do printf 'TEST_GEN_PROGS_EXTENDED += %s\\n' "$p"; done)
 sed "s/^@PROGS@\$/${list%\\n}/" "$root/kselftest/Makefile" >"$dest/Makefile"
-if [ "$(sed -n 's/^progs="\(.*\)"$/\1/p' "$root/kselftest/sva.sh")" != "$progs" ]; then
+if [ "$(progs_block "$root/kselftest/sva.sh")" != "$flat" ]; then
 	echo "kselftest-tree: note: kselftest/sva.sh lists other programs than selftests/Makefile; the tree gets: $progs" >&2
 fi
 echo "kselftest-tree: wrote $dest ($(echo "$progs" | wc -w) programs, module, sva.sh)"
