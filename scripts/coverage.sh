@@ -184,8 +184,11 @@ report() {
 	python3 "$root/scripts/coverage-report.py" --build "$kdir" --ksrc "$ksrc" \
 		--results "$1" --unreachable "$root/coverage/unreachable" "${strict[@]}" || rc=$?
 	log "report in $((SECONDS - start)) s"
-	# Where make gate looks for the latest tracefile
+	# Where make gate looks for the latest tracefile; make mutate uses it
+	# (lines never reached) only for the same suite version
 	if [ -f "$1/coverage/coverage.info" ]; then
+		KSRC=$ksrc python3 "$root/scripts/mutate.py" --suite-version >"$1/coverage/suite-version" ||
+			rm -f "$1/coverage/suite-version"
 		mkdir -p "$cache/coverage"
 		ln -sfn "$1/coverage" "$cache/coverage/latest"
 	fi

@@ -181,6 +181,35 @@ def suite_version(ksrc):
     return h.hexdigest()[:12]
 
 
+def unreached_lines(ksrc, version):
+    """{(path, line)} of the SVA core's lines that make coverage saw never
+    run, from the latest tracefile when it was made with this suite
+    version and tree; None when there is no such tracefile. A mutant on
+    such a line cannot change what any test sees: it survives unrun."""
+    cov = os.path.join(gate.CACHE, "coverage", "latest")
+    try:
+        with open(os.path.join(cov, "suite-version")) as f:
+            if f.read().strip() != version:
+                gate.log("mutate: the coverage tracefile is of another suite version: not used")
+                return None
+        info = open(os.path.join(cov, "coverage.info"))
+    except OSError:
+        return None
+    root = os.path.realpath(ksrc) + "/"
+    out, path = set(), None
+    with info:
+        for line in info:
+            if line.startswith("SF:"):
+                sf = os.path.realpath(line[3:].strip())
+                path = sf[len(root):] if sf.startswith(root) and sf[len(root):] in TARGETS \
+                    else None
+            elif path and line.startswith("DA:"):
+                n, count = line[3:].split(",")[:2]
+                if int(count) == 0:
+                    out.add((path, int(n)))
+    return out
+
+
 def load_equivalent():
     out = {}
     if os.path.exists(EQUIVALENT):
@@ -228,9 +257,14 @@ def main():
     ap.add_argument("--baseline", default=os.environ.get("BASELINE"),
                     help="make check results of the unmutated kernel to compare with")
     ap.add_argument("--list", action="store_true", help="print the mutants and stop")
+    ap.add_argument("--suite-version", action="store_true",
+                    help="print the suite version results are cached under, and stop")
     a = ap.parse_args()
     if not a.ksrc:
         ap.error("no kernel tree: run make setup first, or pass KSRC=")
+    if a.suite_version:
+        print(suite_version(a.ksrc))
+        return 0
     t0 = time.time()
     muts = generate(a.ksrc, [a.file] if a.file else None,
                     a.func.split(",") if a.func else None)
@@ -255,12 +289,20 @@ def main():
     outdir = os.path.join(gate.CACHE, "mutate", "reports", stamp)
     os.makedirs(outdir, exist_ok=True)
     gate.log("mutate: %d mutants, suite version %s, results cached in %s" % (len(muts), version, cache))
+    unreached = unreached_lines(a.ksrc, version)
+    if unreached is not None:
+        gate.log("mutate: %d lines of the targets never ran in make coverage: their mutants "
+                 "survive without a run" % len(unreached))
 
     results = {}
     todo = []
     for m in muts:
         if m.id in equivalent:
             results[m.id] = {"status": "equivalent", "by": [equivalent[m.id]], "seconds": 0}
+            continue
+        if unreached is not None and (m.path, m.lineno) in unreached:
+            results[m.id] = {"status": "survived", "seconds": 0, "unreached": True,
+                             "by": ["not run: the suite never reaches the line (make coverage)"]}
             continue
         path = os.path.join(cache, m.id + ".json")
         if os.path.exists(path):
@@ -325,6 +367,8 @@ def report(rows, outdir):
           "score %.1f%% (killed of killed + survived); %.0f s per mutant run" %
           (len(rows), killed, survived, count.get("equivalent", 0), count.get("no build", 0),
            count.get("not run (budget)", 0) + count.get("error", 0), score, per), "",
+          "%d of the survivors are on lines the suite never reaches (make coverage): "
+          "not run" % sum(1 for _, r in rows if r.get("unreached")), "",
           "| mutant | where | operator | status | by |", "| --- | --- | --- | --- | --- |"]
     for m, r in rows:
         by = ", ".join(r["by"][:3]) + (" and %d more" % (len(r["by"]) - 3)

@@ -5,6 +5,7 @@ mutants. A mutant that no correct kernel can tell apart from the original
 only costs a boot and lowers the score, so the generator must not make it."""
 import importlib.util
 import os
+import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -44,6 +45,45 @@ class Operators(unittest.TestCase):
 
     def test_comment_gives_nothing(self):
         self.assertEqual([], ops("\t * lockdep_assert_held(x);"))
+
+
+class Unreached(unittest.TestCase):
+    """Mutants on lines make coverage never saw run survive unrun, but only
+    with a tracefile of the same suite version."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.cache = self.tmp.name
+        self.ksrc = os.path.join(self.cache, "linux")
+        cov = os.path.join(self.cache, "coverage", "latest")
+        os.makedirs(cov)
+        sva = os.path.join(self.ksrc, "drivers/iommu/iommu-sva.c")
+        with open(os.path.join(cov, "coverage.info"), "w") as f:
+            f.write("TN:\nSF:%s\nDA:10,4\nDA:11,0\nend_of_record\n"
+                    "SF:%s/drivers/iommu/dma-iommu.c\nDA:5,0\nend_of_record\n"
+                    % (sva, self.ksrc))
+        self.old = mutate.gate.CACHE
+        mutate.gate.CACHE = self.cache
+
+    def tearDown(self):
+        mutate.gate.CACHE = self.old
+        self.tmp.cleanup()
+
+    def version(self, v):
+        with open(os.path.join(self.cache, "coverage", "latest", "suite-version"), "w") as f:
+            f.write(v + "\n")
+
+    def test_same_version(self):
+        self.version("abc")
+        self.assertEqual({("drivers/iommu/iommu-sva.c", 11)},
+                         mutate.unreached_lines(self.ksrc, "abc"))
+
+    def test_other_version_is_not_used(self):
+        self.version("abc")
+        self.assertIsNone(mutate.unreached_lines(self.ksrc, "def"))
+
+    def test_no_version_is_not_used(self):
+        self.assertIsNone(mutate.unreached_lines(self.ksrc, "abc"))
 
 
 if __name__ == "__main__":
