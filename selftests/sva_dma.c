@@ -222,35 +222,53 @@ static long long vmstat_read(const char *name)
  * kernel write to user memory must (pin_user_pages.rst), in every mode,
  * and every pin is dropped again, at the latest when the mapping goes (the
  * device's TLB keeps the pins of the translations it caches); reads pin
- * only in the pinned mode. /proc/vmstat counts the system's pins: nothing
- * else in the guest pins.
+ * only in the pinned mode. /proc/vmstat counts the system's pins, and
+ * others may pin meanwhile (9p's zero-copy I/O does, for one, when the
+ * test's output goes to a 9p file under virtme-ng): they only add. So a
+ * count below the expected one fails at once, and the expected count must
+ * be seen exactly in one of a few rounds.
  */
+#define PIN_ROUNDS	5
+
 TEST_F(dma, device_writes_pin_the_pages)
 {
 	const int pages = 4;
 	size_t len = pages * self->page;
-	char *mem = mock_map_pages(len, PROT_READ | PROT_WRITE), *buf = malloc(len);
+	char *buf = malloc(len);
 	long long acq0, rel0, acq1, acq2, rel3;
 	int read_pins = variant->flags & MOCK_IOMMU_DMA_PINNED ? pages : 0;
+	int round;
 
-	ASSERT_NE(NULL, mem);
 	ASSERT_NE(NULL, buf);
-	/* Present and writable: no page request, exactly one access per page */
-	memset(mem, 1, len);
-	acq0 = vmstat_read("nr_foll_pin_acquired");
-	rel0 = vmstat_read("nr_foll_pin_released");
-	ASSERT_LE(0, acq0);
-	ASSERT_LE(0, rel0);
-	dma_status(MOCK_IOMMU_DMA_OK, self->dev[0], MOCK_IOMMU_DMA_FILL, mem, len, NULL, 2);
-	acq1 = vmstat_read("nr_foll_pin_acquired");
-	ASSERT_EQ(pages, acq1 - acq0);
-	dma_status(MOCK_IOMMU_DMA_OK, self->dev[0], MOCK_IOMMU_DMA_READ, mem, len, buf, 0);
-	acq2 = vmstat_read("nr_foll_pin_acquired");
-	ASSERT_EQ(read_pins, acq2 - acq1);
-	ASSERT_TRUE(mock_all_bytes(buf, len, 2));
-	ASSERT_EQ(0, munmap(mem, len));
-	rel3 = vmstat_read("nr_foll_pin_released");
-	ASSERT_EQ(pages + read_pins, rel3 - rel0);
+	for (round = 0; round < PIN_ROUNDS; round++) {
+		char *mem = mock_map_pages(len, PROT_READ | PROT_WRITE);
+
+		ASSERT_NE(NULL, mem);
+		/* Present and writable: no page request, one access per page */
+		memset(mem, 1, len);
+		acq0 = vmstat_read("nr_foll_pin_acquired");
+		rel0 = vmstat_read("nr_foll_pin_released");
+		ASSERT_LE(0, acq0);
+		ASSERT_LE(0, rel0);
+		dma_status(MOCK_IOMMU_DMA_OK, self->dev[0], MOCK_IOMMU_DMA_FILL, mem, len, NULL,
+			   2);
+		acq1 = vmstat_read("nr_foll_pin_acquired");
+		ASSERT_LE(pages, acq1 - acq0);
+		dma_status(MOCK_IOMMU_DMA_OK, self->dev[0], MOCK_IOMMU_DMA_READ, mem, len, buf, 0);
+		acq2 = vmstat_read("nr_foll_pin_acquired");
+		ASSERT_LE(read_pins, acq2 - acq1);
+		ASSERT_TRUE(mock_all_bytes(buf, len, 2));
+		ASSERT_EQ(0, munmap(mem, len));
+		rel3 = vmstat_read("nr_foll_pin_released");
+		ASSERT_LE(pages + read_pins, rel3 - rel0);
+		if (acq1 - acq0 == pages && acq2 - acq1 == read_pins &&
+		    rel3 - rel0 == pages + read_pins)
+			break;
+		TH_LOG("round %d: others pinned meanwhile (%lld, %lld, %lld)", round,
+		       acq1 - acq0, acq2 - acq1, rel3 - rel0);
+	}
+	ASSERT_GT(PIN_ROUNDS, round) TH_LOG("never exactly %d pins in %d rounds", pages,
+					    PIN_ROUNDS);
 	free(buf);
 }
 
