@@ -133,6 +133,11 @@ struct mock_prq {
  * @dma: the request, and the outputs being filled in
  * @buf: the caller's data (WRITE, COMPARE) or what was read (READ)
  * @write: the device writes memory (WRITE, FILL)
+ * @paging: @md is a paging domain: @iova is an IOVA of its page table,
+ *	@mm is NULL
+ * @fault: @md is a paging domain with a fault handler (iommufd's fault
+ *	queue): a missing page is requested, as for SVA; without one a
+ *	missing page is a fault at once, as hardware without PRI for it
  * @deadline: jiffies after which no page request is waited for
  */
 struct mock_xfer {
@@ -143,6 +148,8 @@ struct mock_xfer {
 	struct mock_iommu_dma *dma;
 	u8 *buf;
 	bool write;
+	bool paging;
+	bool fault;
 	unsigned long deadline;
 };
 
@@ -472,6 +479,9 @@ static int mock_page_request(struct mock_xfer *x, const unsigned long *addrs,
 /* Whether the transfer's pages are pinned (FOLL_PIN) or got (FOLL_GET) */
 static bool mock_xfer_pins(struct mock_xfer *x)
 {
+	/* A paging domain's pages are pinned by whoever mapped them */
+	if (x->paging)
+		return false;
 	return x->write || (x->dma->flags & MOCK_IOMMU_DMA_PINNED);
 }
 
@@ -511,6 +521,9 @@ static struct page *mock_translate(struct mock_xfer *x, unsigned long addr)
 	int locked = 1;
 	long n;
 
+	/* Through the I/O page table: nothing is faulted in on the CPU */
+	if (x->paging)
+		return mock_paging_translate(x->md, addr, x->write);
 	if (!(x->dma->flags & MOCK_IOMMU_DMA_PINNED))
 		gup |= FOLL_NOFAULT;
 	mmap_read_lock(x->mm);
@@ -531,10 +544,14 @@ static void mock_release_page(struct mock_xfer *x, struct page *page)
 		put_page(page);
 }
 
-/* The transfer's device caches translations */
+/*
+ * The transfer's device caches translations. Not those of a paging
+ * domain: an entry would hold its page past the unmap_pages() that
+ * iommufd unpins it after, and paging.c has no invalidation to send.
+ */
 static bool mock_xfer_cached(struct mock_xfer *x)
 {
-	return x->mdev->tlb.enabled &&
+	return x->mdev->tlb.enabled && !x->paging &&
 	       !(x->dma->flags & MOCK_IOMMU_DMA_PINNED);
 }
 
@@ -712,6 +729,7 @@ static int mock_xfer_run(struct mock_xfer *x)
 		if (!page) {
 			if (dma->flags & (MOCK_IOMMU_DMA_PINNED |
 					  MOCK_IOMMU_DMA_NO_PRI) ||
+			    (x->paging && !x->fault) ||
 			    retries++ == MOCK_PRQ_RETRIES)
 				return MOCK_IOMMU_DMA_PAGE_FAULT;
 			addrs[0] = addr & PAGE_MASK;
@@ -831,8 +849,13 @@ int mock_dma(struct mock_dev *mdev, struct mock_iommu_dma *dma)
 	} else {
 		dma->out_domain_id = x.md->id;
 		x.domain_id = x.md->id;
+		x.paging = x.md->paging;
+		/* Set before the domain was attached, never changed after */
+		x.fault = x.paging && x.md->domain.iopf_handler;
 		/* The domain's notifier keeps the mm_struct; is it still alive? */
-		if (mmget_not_zero(x.md->mm)) {
+		if (x.paging) {
+			rc = mock_xfer_run(&x);
+		} else if (mmget_not_zero(x.md->mm)) {
 			x.mm = x.md->mm;
 			rc = mock_xfer_run(&x);
 		} else {

@@ -335,11 +335,32 @@ static bool mock_pasid_callable(struct mock_dev *mdev, ioasid_t pasid,
 	return true;
 }
 
-/* The SVA domain @old names, NULL when it is none of ours (or none) */
-static struct mock_domain *mock_sva_domain(struct iommu_domain *old)
+/*
+ * The SVA or paging domain @domain names, NULL when it is none of ours (or
+ * none: the static identity and blocked domains have no PASID entry)
+ */
+struct mock_domain *mock_domain_of(struct iommu_domain *domain)
 {
-	return old && old->ops == &mock_sva_domain_ops ? to_mock_domain(old) :
-							 NULL;
+	if (!domain)
+		return NULL;
+	if (domain->ops == &mock_sva_domain_ops)
+		return to_mock_domain(domain);
+#ifdef MOCK_HAVE_PAGING
+	if (domain->ops == &mock_paging_domain_ops)
+		return to_mock_domain(domain);
+#endif
+	return NULL;
+}
+
+/* A never reused domain id, for a paging domain (SVA ones take theirs below) */
+u32 mock_domain_new_id(void)
+{
+	u32 id;
+
+	mutex_lock(&mock_lock);
+	id = ++mock_last_domain_id;
+	mutex_unlock(&mock_lock);
+	return id;
 }
 
 /*
@@ -357,11 +378,12 @@ static bool mock_domain_serves(struct mock_domain *md, struct mock_dev *mdev)
 }
 
 /*
- * @old is the domain the core believes is installed at @pasid (NULL for
- * none): a new attach has none, a rollback names the domain it undoes.
+ * Install the SVA or paging domain @md at @pasid of @mdev. @old is the
+ * domain the core believes is installed there (NULL for none): a new
+ * attach has none, a replace or a rollback names the domain it replaces.
  */
-static int mock_sva_attach(struct mock_domain *md, struct mock_dev *mdev,
-			   ioasid_t pasid, struct mock_domain *old)
+int mock_domain_attach(struct mock_domain *md, struct mock_dev *mdev,
+		       ioasid_t pasid, struct mock_domain *old)
 {
 	struct mock_domain *cur;
 	int rc;
@@ -416,15 +438,16 @@ static int mock_sva_set_dev_pasid(struct iommu_domain *domain,
 				  struct device *dev, ioasid_t pasid,
 				  struct iommu_domain *old)
 {
-	return mock_sva_attach(to_mock_domain(domain), dev_iommu_priv_get(dev),
-			       pasid, mock_sva_domain(old));
+	return mock_domain_attach(to_mock_domain(domain),
+				  dev_iommu_priv_get(dev), pasid,
+				  mock_domain_of(old));
 }
 #else
 static int mock_sva_set_dev_pasid(struct iommu_domain *domain,
 				  struct device *dev, ioasid_t pasid)
 {
-	return mock_sva_attach(to_mock_domain(domain), dev_iommu_priv_get(dev),
-			       pasid, NULL);
+	return mock_domain_attach(to_mock_domain(domain),
+				  dev_iommu_priv_get(dev), pasid, NULL);
 }
 #endif
 
@@ -460,7 +483,7 @@ static void mock_pasid_detach(struct device *dev, ioasid_t pasid,
 	cur = xa_load(&mdev->pasids, pasid);
 	if (!cur)
 		mock_unexpected(mdev, "PASID detach without an entry", pasid);
-	else if (old && cur != mock_sva_domain(old))
+	else if (old && cur != mock_domain_of(old))
 		mock_unexpected(mdev, "PASID detach of another domain", pasid);
 	WARN_ON(mock_pasid_set(mdev, pasid, NULL));
 	mutex_unlock(&mock_lock);

@@ -194,6 +194,9 @@ static int mock_obj_destroy(struct mock_file *mf, struct mock_obj *obj)
 		xa_erase(&mf->objs, obj->id);
 		mock_uacce_destroy(container_of(obj, struct mock_uacce, obj));
 		return 0;
+	case MOCK_OBJ_IOMMUFD:
+		mock_iommufd_unbind(mf, obj);
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -447,6 +450,14 @@ static const struct mock_op mock_ops[] = {
 	MOCK_OP(MOCK_IOMMU_OP_KVA_WATCH, mock_kva_cmd_watch, kva_watch, false,
 		0),
 	MOCK_OP(MOCK_IOMMU_OP_TLB_INFO, mock_cmd_tlb_info, tlb_info, true, 0),
+	MOCK_OP(MOCK_IOMMU_OP_IOMMUFD_BIND, mock_iommufd_cmd_bind, iommufd,
+		true, offsetof(struct mock_iommu_cmd, iommufd.out_bind_id)),
+	MOCK_OP(MOCK_IOMMU_OP_IOMMUFD_ATTACH, mock_iommufd_cmd_attach, iommufd,
+		true, 0),
+	MOCK_OP(MOCK_IOMMU_OP_IOMMUFD_REPLACE, mock_iommufd_cmd_replace,
+		iommufd, true, 0),
+	MOCK_OP(MOCK_IOMMU_OP_IOMMUFD_DETACH, mock_iommufd_cmd_detach, iommufd,
+		true, 0),
 };
 
 static long mock_fops_ioctl(struct file *filp, unsigned int cmd,
@@ -528,15 +539,16 @@ static int mock_fops_open(struct inode *inode, struct file *filp)
 }
 
 /*
- * Tear everything down in dependency order: bonds and uacce devices hold
- * devices, devices hold instances. This may run after the process that bound exited (even
- * from its exit path with current->mm gone): unbinding needs no mm.
+ * Tear everything down in dependency order: bonds, iommufd bindings and
+ * uacce devices hold devices, devices hold instances. This may run after
+ * the process that bound exited (even from its exit path with current->mm
+ * gone): unbinding needs no mm.
  */
 static int mock_fops_release(struct inode *inode, struct file *filp)
 {
 	static const enum mock_obj_type order[] = {
-		MOCK_OBJ_BOND, MOCK_OBJ_UACCE, MOCK_OBJ_DEVICE,
-		MOCK_OBJ_INSTANCE,
+		MOCK_OBJ_BOND, MOCK_OBJ_IOMMUFD, MOCK_OBJ_UACCE,
+		MOCK_OBJ_DEVICE, MOCK_OBJ_INSTANCE,
 	};
 	struct mock_file *mf = filp->private_data;
 	struct mock_obj *obj;
@@ -578,12 +590,21 @@ static int __init mock_iommu_init(void)
 {
 	int rc;
 
-	rc = mock_instance_init();
+	rc = mock_msi_init();
 	if (rc)
 		return rc;
+	rc = mock_instance_init();
+	if (rc)
+		goto err_msi;
 	rc = misc_register(&mock_miscdev);
 	if (rc)
-		mock_instance_exit();
+		goto err_instance;
+	return 0;
+
+err_instance:
+	mock_instance_exit();
+err_msi:
+	mock_msi_exit();
 	return rc;
 }
 
@@ -593,6 +614,7 @@ static void __exit mock_iommu_exit(void)
 	mock_kva_release_file(NULL);
 	mock_domain_exit();
 	mock_instance_exit();
+	mock_msi_exit();
 }
 
 module_init(mock_iommu_init);

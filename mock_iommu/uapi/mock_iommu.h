@@ -84,6 +84,14 @@
  *	caller's mm, bound or not, see &struct mock_iommu_kva_watch
  * @MOCK_IOMMU_OP_TLB_INFO: the translation cache of device @id, see
  *	&struct mock_iommu_tlb_info
+ * @MOCK_IOMMU_OP_IOMMUFD_BIND: bind device @id into an iommufd context,
+ *	as a VFIO device cdev does, see &struct mock_iommu_iommufd
+ * @MOCK_IOMMU_OP_IOMMUFD_ATTACH: attach binding @id at a PASID to an
+ *	iommufd HWPT (iommufd_device_attach())
+ * @MOCK_IOMMU_OP_IOMMUFD_REPLACE: replace what binding @id has at a PASID
+ *	(iommufd_device_replace())
+ * @MOCK_IOMMU_OP_IOMMUFD_DETACH: detach binding @id at a PASID
+ *	(iommufd_device_detach())
  */
 enum mock_iommu_op {
 	MOCK_IOMMU_OP_INSTANCE_CREATE = 1,
@@ -104,6 +112,10 @@ enum mock_iommu_op {
 	MOCK_IOMMU_OP_KVA_COUNT = 41,
 	MOCK_IOMMU_OP_KVA_WATCH = 42,
 	MOCK_IOMMU_OP_TLB_INFO = 20,
+	MOCK_IOMMU_OP_IOMMUFD_BIND = 50,
+	MOCK_IOMMU_OP_IOMMUFD_ATTACH = 51,
+	MOCK_IOMMU_OP_IOMMUFD_REPLACE = 52,
+	MOCK_IOMMU_OP_IOMMUFD_DETACH = 53,
 };
 
 /**
@@ -753,6 +765,51 @@ struct mock_iommu_kva_watch {
 };
 
 /**
+ * struct mock_iommu_iommufd - the MOCK_IOMMU_OP_IOMMUFD_* ops
+ * @iommufd: BIND: an open /dev/iommu of the caller (-EBADF when it is no
+ *	open file, -EBADFD when it is another file); else must be 0
+ * @pasid: ATTACH, REPLACE, DETACH: the PASID, 1 to the device's
+ *	max_pasids - 1 (the mock attaches no RID: 0 is -EINVAL); BIND: 0
+ * @pt_id: ATTACH, REPLACE: an iommufd HWPT (or IOAS) id of the binding's
+ *	context; else 0
+ * @__reserved: must be 0
+ * @out_bind_id: BIND: the binding's id in the calling file's table
+ * @out_dev_id: BIND: the iommufd device id, the dev_id of IOMMU_HWPT_ALLOC
+ *	and IOMMU_FAULT_QUEUE_ALLOC's faults
+ * @out_pt_id: ATTACH, REPLACE: the HWPT now attached (iommufd's output
+ *	pt_id: a new HWPT when @pt_id named an IOAS)
+ * @out_nr_attached: ATTACH, REPLACE, DETACH: PASIDs the binding has
+ *	attached after the op
+ *
+ * BIND calls iommufd_device_bind() on device @id with the context of
+ * @iommufd, which claims the device's DMA ownership: it fails with the
+ * core's -EBUSY while anything is attached at a PASID of the device's
+ * group (an SVA bond, say), -EPERM when another owner holds it. The
+ * binding holds the context (the iommufd file) until it is destroyed:
+ * closing /dev/iommu with a binding alive tears nothing down. DESTROY of
+ * the binding, or closing the file, detaches its PASIDs and unbinds; the
+ * device cannot be destroyed while bound (-EBUSY). A device has one
+ * binding at a time (-EBUSY).
+ *
+ * ATTACH of a PASID the binding already has is -EBUSY, DETACH of one it
+ * has not -ENOENT; REPLACE and ATTACH pass every other answer of iommufd
+ * and the IOMMU core through (a PASID the core has in use for an SVA
+ * bond: -EBUSY; a HWPT allocated without IOMMU_HWPT_ALLOC_PASID: -EINVAL).
+ * On a kernel without CONFIG_IOMMUFD, or whose iommufd cannot attach
+ * PASIDs, every op is -EOPNOTSUPP.
+ */
+struct mock_iommu_iommufd {
+	__s32 iommufd;
+	__u32 pasid;
+	__u32 pt_id;
+	__u32 __reserved;
+	__u32 out_bind_id;
+	__u32 out_dev_id;
+	__u32 out_pt_id;
+	__u32 out_nr_attached;
+};
+
+/**
  * struct mock_iommu_cmd - argument of MOCK_IOMMU_CMD
  * @size: sizeof(struct mock_iommu_cmd) as the caller knows it
  * @op: &enum mock_iommu_op
@@ -775,6 +832,7 @@ struct mock_iommu_kva_watch {
  * @kva_count: MOCK_IOMMU_OP_KVA_COUNT
  * @kva_watch: MOCK_IOMMU_OP_KVA_WATCH
  * @tlb_info: MOCK_IOMMU_OP_TLB_INFO
+ * @iommufd: the MOCK_IOMMU_OP_IOMMUFD_* ops
  * @last: marks the end of the structure, for size checks
  */
 struct mock_iommu_cmd {
@@ -799,6 +857,7 @@ struct mock_iommu_cmd {
 		struct mock_iommu_kva_count kva_count;
 		struct mock_iommu_kva_watch kva_watch;
 		struct mock_iommu_tlb_info tlb_info;
+		struct mock_iommu_iommufd iommufd;
 	};
 	__u32 last;
 };
