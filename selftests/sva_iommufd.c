@@ -1,0 +1,670 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The mock devices in iommufd: a mock device is bound into a /dev/iommu
+ * context the way a VFIO device cdev binds a PCI function, attached at a
+ * PASID to a HWPT that user space built on the real iommufd UAPI (IOAS,
+ * IOMMU_IOAS_MAP, IOMMU_HWPT_ALLOC with IOMMU_HWPT_ALLOC_PASID), and does
+ * DMA through that PASID into the IOAS's mappings.
+ *
+ * Then iommufd and SVA on one device: both fill the same PASID space of
+ * the group (the IOMMU core's pasid_array), but SVA takes its PASIDs from
+ * the core's global allocator while iommufd's user space picks its own, so
+ * each must be refused the other's PASID; iommufd's DMA ownership against
+ * SVA binds; detach, unbind and closing /dev/iommu in every order.
+ */
+#include <linux/iommufd.h>
+
+#include "mock_iommu_utils.h"
+
+#define IOMMU_DEV_PATH	"/dev/iommu"
+/* Where the IOAS maps the fixture's buffer, and how many pages it has */
+#define IOVA		0x10000000ULL
+#define NPAGES		4
+/* The PASIDs the tests attach through iommufd */
+#define PASID_A		5
+#define PASID_B		9
+
+static int iommufd_ioctl(int fd, unsigned long req, void *arg)
+{
+	return ioctl(fd, req, arg) ? -errno : 0;
+}
+
+static int ioas_alloc(int ifd, __u32 *ioas_id)
+{
+	struct iommu_ioas_alloc cmd = { .size = sizeof(cmd) };
+	int ret = iommufd_ioctl(ifd, IOMMU_IOAS_ALLOC, &cmd);
+
+	*ioas_id = cmd.out_ioas_id;
+	return ret;
+}
+
+/* Map @len bytes at @va to @iova of @ioas_id, with @prot (READABLE/WRITEABLE) */
+static int ioas_map(int ifd, __u32 ioas_id, void *va, size_t len, __u64 iova, __u32 prot)
+{
+	struct iommu_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | prot,
+		.ioas_id = ioas_id,
+		.user_va = (uintptr_t)va,
+		.length = len,
+		.iova = iova,
+	};
+
+	return iommufd_ioctl(ifd, IOMMU_IOAS_MAP, &cmd);
+}
+
+static int ioas_unmap(int ifd, __u32 ioas_id, __u64 iova, size_t len)
+{
+	struct iommu_ioas_unmap cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas_id,
+		.iova = iova,
+		.length = len,
+	};
+
+	return iommufd_ioctl(ifd, IOMMU_IOAS_UNMAP, &cmd);
+}
+
+static int hwpt_alloc(int ifd, __u32 dev_id, __u32 pt_id, __u32 flags, __u32 *hwpt_id)
+{
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.dev_id = dev_id,
+		.pt_id = pt_id,
+	};
+	int ret = iommufd_ioctl(ifd, IOMMU_HWPT_ALLOC, &cmd);
+
+	*hwpt_id = cmd.out_hwpt_id;
+	return ret;
+}
+
+#define MOCK_NO_IOMMUFD \
+	IOMMU_DEV_PATH " is missing: the kernel lacks CONFIG_IOMMUFD"
+#define MOCK_NO_IOMMUFD_OPS \
+	"mock_iommu cannot bind into iommufd: built without CONFIG_IOMMUFD, " \
+	"or iommufd cannot attach PASIDs here"
+
+FIXTURE(iommufd) {
+	int fd;			/* /dev/mock_iommu */
+	int ifd;		/* /dev/iommu */
+	__u32 dev;		/* bound into iommufd */
+	__u32 dev2;		/* another device of the instance, never bound */
+	__u32 bind;		/* the binding's id in the mock's table */
+	__u32 dev_id;		/* iommufd's id of dev */
+	__u32 ioas;
+	__u32 hwpt;		/* a paging HWPT with IOMMU_HWPT_ALLOC_PASID */
+	size_t page;
+	size_t len;		/* NPAGES pages */
+	unsigned char *buf;	/* mapped at IOVA, one IOAS area per page */
+	unsigned char *shadow;	/* what buf must hold */
+};
+
+FIXTURE_SETUP(iommufd)
+{
+	__u32 inst;
+	const char *skip;
+	size_t i;
+	int ret;
+
+	self->ifd = -1;
+	skip = mock_open(&self->fd);
+	if (skip)
+		SKIP(return, "%s", skip);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", MOCK_DEV_PATH, strerror(errno));
+	self->ifd = open(IOMMU_DEV_PATH, O_RDWR | O_CLOEXEC);
+	if (self->ifd < 0 && errno == ENOENT)
+		SKIP(return, "%s", MOCK_NO_IOMMUFD);
+	ASSERT_LE(0, self->ifd) TH_LOG("open %s: %s", IOMMU_DEV_PATH, strerror(errno));
+
+	self->page = getpagesize();
+	self->len = NPAGES * self->page;
+	test_cmd_instance_create(self->fd, 0, 0, &inst);
+	test_cmd_device_create(self->fd, inst, MOCK_PASID_BITS, 0, &self->dev);
+	test_cmd_device_create(self->fd, inst, MOCK_PASID_BITS, 0, &self->dev2);
+	skip = mock_dma_unsupported(self->fd, self->dev, 0);
+	if (skip)
+		SKIP(return, "%s", skip);
+	ret = _test_cmd_iommufd_bind(self->fd, self->dev, self->ifd, &self->bind,
+				     &self->dev_id);
+	if (ret == -EOPNOTSUPP)
+		SKIP(return, "%s", MOCK_NO_IOMMUFD_OPS);
+	ASSERT_EQ(0, ret);
+	ASSERT_NE(0, self->dev_id);
+
+	self->buf = mock_map_pages(self->len, PROT_READ | PROT_WRITE);
+	self->shadow = malloc(self->len);
+	ASSERT_NE(NULL, self->buf);
+	ASSERT_NE(NULL, self->shadow);
+	for (i = 0; i < self->len; i++)
+		self->buf[i] = i * 13 + 7;
+	memcpy(self->shadow, self->buf, self->len);
+	ASSERT_EQ(0, ioas_alloc(self->ifd, &self->ioas));
+	/* Page by page, so that a test can unmap one */
+	for (i = 0; i < NPAGES; i++)
+		ASSERT_EQ(0, ioas_map(self->ifd, self->ioas, self->buf + i * self->page,
+				      self->page, IOVA + i * self->page,
+				      IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE));
+	/* The domain is filled from the IOAS's areas as it joins the IOAS */
+	ASSERT_EQ(0, hwpt_alloc(self->ifd, self->dev_id, self->ioas, IOMMU_HWPT_ALLOC_PASID,
+				&self->hwpt));
+}
+
+FIXTURE_TEARDOWN(iommufd)
+{
+	if (self->ifd >= 0)
+		close(self->ifd);
+	/* The binding holds the iommufd context: closing the mock file frees it */
+	test_close_leaves_nothing(self->fd);
+}
+
+/* Attach the fixture's binding at @pasid to @pt; the mock's domain id there */
+#define attach(pasid, pt)							\
+	({									\
+		struct mock_iommu_iommufd __o;					\
+		__u32 __dom;							\
+		test_cmd_iommufd_attach(self->fd, self->bind, pasid, pt, &__o);	\
+		ASSERT_EQ(pt, __o.out_pt_id);					\
+		__dom = mock_pasid_domain(self->fd, self->dev, pasid);		\
+		ASSERT_NE(0, __dom);						\
+		ASSERT_NE(~0U, __dom);						\
+		__dom;								\
+	})
+
+/* A transfer by @dev at @pasid ends with @status after @bytes bytes */
+#define dma_ends(dev, pasid, op, iova, len, ubuf, fill, status, bytes)		\
+	({									\
+		struct mock_iommu_dma __d;					\
+		test_cmd_dma(self->fd, dev, pasid, op, 0, (void *)(uintptr_t)(iova), \
+			     len, ubuf, fill, &__d);					\
+		ASSERT_EQ(status, __d.out_status)					\
+			TH_LOG("stopped at %#llx after %llu bytes",		\
+			       (unsigned long long)__d.out_fault_addr,		\
+			       (unsigned long long)__d.out_bytes);		\
+		ASSERT_EQ(bytes, __d.out_bytes);				\
+		__d;								\
+	})
+
+/* @dev reads the IOAS buffer at @pasid: exactly what the shadow holds */
+#define reads_ioas(dev, pasid)							\
+	({									\
+		unsigned char *__got = calloc(1, self->len);			\
+		ASSERT_NE(NULL, __got);					\
+		dma_ends(dev, pasid, MOCK_IOMMU_DMA_READ, IOVA, self->len, __got, 0, \
+			 MOCK_IOMMU_DMA_OK, self->len);				\
+		ASSERT_EQ(0, memcmp(__got, self->shadow, self->len));		\
+		free(__got);							\
+	})
+
+/* @dev at @pasid reaches nothing: no domain there */
+#define reaches_nothing(dev, pasid)						\
+	({									\
+		char __b;							\
+		struct mock_iommu_dma __r;					\
+		__r = dma_ends(dev, pasid, MOCK_IOMMU_DMA_READ, IOVA, 1, &__b, 0, \
+			       MOCK_IOMMU_DMA_NO_DOMAIN, 0);			\
+		ASSERT_EQ(0, __r.out_domain_id);				\
+	})
+
+TEST_F(iommufd, attach_dma_detach)
+{
+	size_t off = self->page + 3, n = 2 * self->page - 6, i;
+	unsigned char *data = malloc(n), *seen = calloc(1, self->len);
+	struct mock_iommu_iommufd o;
+	struct mock_iommu_dma d;
+	__u32 dom;
+
+	ASSERT_NE(NULL, data);
+	ASSERT_NE(NULL, seen);
+	reaches_nothing(self->dev, PASID_A);
+	dom = attach(PASID_A, self->hwpt);
+
+	/* Unaligned at both ends, across every page */
+	d = dma_ends(self->dev, PASID_A, MOCK_IOMMU_DMA_READ, IOVA + 1, self->len - 1, seen, 0,
+		     MOCK_IOMMU_DMA_OK, self->len - 1);
+	ASSERT_EQ(dom, d.out_domain_id);
+	ASSERT_EQ(0, d.out_page_requests);
+	ASSERT_EQ(0, memcmp(seen, self->buf + 1, self->len - 1));
+
+	/* The device's write lands in the process's pages, nowhere else */
+	for (i = 0; i < n; i++)
+		data[i] = i ^ 0xa5;
+	dma_ends(self->dev, PASID_A, MOCK_IOMMU_DMA_WRITE, IOVA + off, n, data, 0,
+		 MOCK_IOMMU_DMA_OK, n);
+	memcpy(self->shadow + off, data, n);
+	ASSERT_EQ(0, memcmp(self->buf, self->shadow, self->len));
+	dma_ends(self->dev, PASID_A, MOCK_IOMMU_DMA_FILL, IOVA + self->len - 5, 5, NULL, 0x3c,
+		 MOCK_IOMMU_DMA_OK, 5);
+	memset(self->shadow + self->len - 5, 0x3c, 5);
+	ASSERT_EQ(0, memcmp(self->buf, self->shadow, self->len));
+	reads_ioas(self->dev, PASID_A);
+	/* Only at that PASID, only on that device */
+	reaches_nothing(self->dev, PASID_B);
+	reaches_nothing(self->dev2, PASID_A);
+
+	test_cmd_iommufd_detach(self->fd, self->bind, PASID_A, &o);
+	ASSERT_EQ(0, o.out_nr_attached);
+	test_pasid_domain(self->fd, self->dev, PASID_A, 0);
+	reaches_nothing(self->dev, PASID_A);
+	ASSERT_EQ(0, memcmp(self->buf, self->shadow, self->len));
+	free(seen);
+	free(data);
+}
+
+TEST_F(iommufd, two_pasids_one_hwpt)
+{
+	struct mock_iommu_iommufd o;
+	__u32 dom_a, dom_b;
+
+	dom_a = attach(PASID_A, self->hwpt);
+	dom_b = attach(PASID_B, self->hwpt);
+	/* One HWPT is one domain, installed at both */
+	ASSERT_EQ(dom_a, dom_b);
+	reads_ioas(self->dev, PASID_A);
+	reads_ioas(self->dev, PASID_B);
+	test_cmd_iommufd_detach(self->fd, self->bind, PASID_A, &o);
+	ASSERT_EQ(1, o.out_nr_attached);
+	reaches_nothing(self->dev, PASID_A);
+	reads_ioas(self->dev, PASID_B);
+}
+
+TEST_F(iommufd, unmapped_iova_faults)
+{
+	unsigned char *seen = calloc(1, self->len);
+	struct mock_iommu_dma d;
+
+	ASSERT_NE(NULL, seen);
+	attach(PASID_A, self->hwpt);
+	/* Past the end: the bytes before it, and a fault where the hole starts */
+	d = dma_ends(self->dev, PASID_A, MOCK_IOMMU_DMA_READ, IOVA + self->len - 10, 20, seen, 0,
+		     MOCK_IOMMU_DMA_PAGE_FAULT, 10);
+	ASSERT_EQ(IOVA + self->len, d.out_fault_addr);
+	/* No fault handler on the HWPT: no page request, no response */
+	ASSERT_EQ(0, d.out_page_requests);
+	ASSERT_EQ(0, d.out_response);
+	ASSERT_EQ(0, memcmp(seen, self->buf + self->len - 10, 10));
+	/* Before the start */
+	d = dma_ends(self->dev, PASID_A, MOCK_IOMMU_DMA_FILL, IOVA - self->page, self->page,
+		     NULL, 0xee, MOCK_IOMMU_DMA_PAGE_FAULT, 0);
+	ASSERT_EQ(IOVA - self->page, d.out_fault_addr);
+
+	/* IOMMU_IOAS_UNMAP of page 1 takes it out of the domain */
+	ASSERT_EQ(0, ioas_unmap(self->ifd, self->ioas, IOVA + self->page, self->page));
+	d = dma_ends(self->dev, PASID_A, MOCK_IOMMU_DMA_FILL, IOVA, 3 * self->page, NULL, 0x77,
+		     MOCK_IOMMU_DMA_PAGE_FAULT, self->page);
+	ASSERT_EQ(IOVA + self->page, d.out_fault_addr);
+	memset(self->shadow, 0x77, self->page);
+	ASSERT_EQ(0, memcmp(self->buf, self->shadow, self->len));
+	/* Mapped again (the same pages), reached again */
+	ASSERT_EQ(0, ioas_map(self->ifd, self->ioas, self->buf + self->page, self->page,
+			      IOVA + self->page,
+			      IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE));
+	reads_ioas(self->dev, PASID_A);
+	free(seen);
+}
+
+TEST_F(iommufd, read_only_mapping)
+{
+	unsigned char *ro = mock_map_pages(self->page, PROT_READ | PROT_WRITE);
+	__u64 iova = IOVA + 16 * self->page;
+	unsigned char seen[64];
+	struct mock_iommu_dma d;
+
+	ASSERT_NE(NULL, ro);
+	memset(ro, 0x42, self->page);
+	attach(PASID_A, self->hwpt);
+	/* Mapped after the HWPT joined the IOAS: map_pages() of a live domain */
+	ASSERT_EQ(0, ioas_map(self->ifd, self->ioas, ro, self->page, iova,
+			      IOMMU_IOAS_MAP_READABLE));
+	dma_ends(self->dev, PASID_A, MOCK_IOMMU_DMA_READ, iova, sizeof(seen), seen, 0,
+		 MOCK_IOMMU_DMA_OK, sizeof(seen));
+	ASSERT_TRUE(mock_all_bytes(seen, sizeof(seen), 0x42));
+	d = dma_ends(self->dev, PASID_A, MOCK_IOMMU_DMA_FILL, iova + 8, 8, NULL, 0x99,
+		     MOCK_IOMMU_DMA_PAGE_FAULT, 0);
+	ASSERT_EQ(iova + 8, d.out_fault_addr);
+	ASSERT_TRUE(mock_all_bytes(ro, self->page, 0x42));
+	ASSERT_EQ(0, ioas_unmap(self->ifd, self->ioas, iova, self->page));
+	munmap(ro, self->page);
+}
+
+TEST_F(iommufd, replace)
+{
+	unsigned char *other = mock_map_pages(self->len, PROT_READ | PROT_WRITE);
+	unsigned char *seen = calloc(1, self->len);
+	struct mock_iommu_iommufd o;
+	__u32 ioas2, hwpt2, dom, dom2;
+
+	ASSERT_NE(NULL, other);
+	ASSERT_NE(NULL, seen);
+	memset(other, 0xd7, self->len);
+	ASSERT_EQ(0, ioas_alloc(self->ifd, &ioas2));
+	ASSERT_EQ(0, ioas_map(self->ifd, ioas2, other, self->len, IOVA,
+			      IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE));
+	ASSERT_EQ(0, hwpt_alloc(self->ifd, self->dev_id, ioas2, IOMMU_HWPT_ALLOC_PASID, &hwpt2));
+
+	/* Nothing to replace yet: iommufd refuses */
+	test_err_iommufd_replace(EINVAL, self->fd, self->bind, PASID_A, hwpt2);
+	test_pasid_domain(self->fd, self->dev, PASID_A, 0);
+
+	dom = attach(PASID_A, self->hwpt);
+	test_cmd_iommufd_replace(self->fd, self->bind, PASID_A, hwpt2, &o);
+	ASSERT_EQ(hwpt2, o.out_pt_id);
+	ASSERT_EQ(1, o.out_nr_attached);
+	dom2 = mock_pasid_domain(self->fd, self->dev, PASID_A);
+	ASSERT_NE(0, dom2);
+	ASSERT_NE(dom, dom2);
+	/* The same IOVA now leads into the other IOAS */
+	dma_ends(self->dev, PASID_A, MOCK_IOMMU_DMA_READ, IOVA, self->len, seen, 0,
+		 MOCK_IOMMU_DMA_OK, self->len);
+	ASSERT_TRUE(mock_all_bytes(seen, self->len, 0xd7));
+	/* Replacing with what is there changes nothing */
+	test_cmd_iommufd_replace(self->fd, self->bind, PASID_A, hwpt2, &o);
+	test_pasid_domain(self->fd, self->dev, PASID_A, dom2);
+	/* And back */
+	test_cmd_iommufd_replace(self->fd, self->bind, PASID_A, self->hwpt, &o);
+	test_pasid_domain(self->fd, self->dev, PASID_A, dom);
+	reads_ioas(self->dev, PASID_A);
+	test_cmd_iommufd_detach(self->fd, self->bind, PASID_A, NULL);
+	free(seen);
+}
+
+TEST_F(iommufd, hwpt_without_pasid_flag)
+{
+	__u32 hwpt0;
+
+	ASSERT_EQ(0, hwpt_alloc(self->ifd, self->dev_id, self->ioas, 0, &hwpt0));
+	/* iommufd_hwpt_pasid_compat(): a PASID needs IOMMU_HWPT_ALLOC_PASID */
+	test_err_iommufd_attach(EINVAL, self->fd, self->bind, PASID_A, hwpt0);
+	/* So does the domain iommufd would make for an IOAS */
+	test_err_iommufd_attach(EINVAL, self->fd, self->bind, PASID_A, self->ioas);
+	test_pasid_domain(self->fd, self->dev, PASID_A, 0);
+	reaches_nothing(self->dev, PASID_A);
+	/* The PASID is still free */
+	attach(PASID_A, self->hwpt);
+	reads_ioas(self->dev, PASID_A);
+}
+
+TEST_F(iommufd, bad_requests)
+{
+	struct mock_iommu_cmd cmd = {};
+	__u32 dom;
+
+	dom = attach(PASID_A, self->hwpt);
+	/* The mock attaches no RID */
+	test_err_iommufd_attach(EINVAL, self->fd, self->bind, 0, self->hwpt);
+	test_err_iommufd_attach(EBUSY, self->fd, self->bind, PASID_A, self->hwpt);
+	test_err_iommufd_detach(ENOENT, self->fd, self->bind, PASID_B);
+	/* No such HWPT in the context */
+	test_err_iommufd_attach(ENOENT, self->fd, self->bind, PASID_B, 0xdead);
+	/* A device id is no binding */
+	test_err_iommufd_attach(ENOENT, self->fd, self->dev, PASID_B, self->hwpt);
+	/* Reserved fields */
+	cmd.iommufd.pasid = PASID_B;
+	cmd.iommufd.pt_id = self->hwpt;
+	cmd.iommufd.iommufd = self->ifd;
+	ASSERT_EQ(-EINVAL, mock_ioctl(self->fd, MOCK_IOMMU_OP_IOMMUFD_ATTACH, self->bind, &cmd));
+	cmd.iommufd.iommufd = 0;
+	cmd.iommufd.__reserved = 1;
+	ASSERT_EQ(-EINVAL, mock_ioctl(self->fd, MOCK_IOMMU_OP_IOMMUFD_ATTACH, self->bind, &cmd));
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.iommufd.iommufd = self->ifd;
+	cmd.iommufd.pasid = 1;
+	ASSERT_EQ(-EINVAL, mock_ioctl(self->fd, MOCK_IOMMU_OP_IOMMUFD_BIND, self->dev2, &cmd));
+	/* One binding per device; the file must be /dev/iommu */
+	test_err_iommufd_bind(EBUSY, self->fd, self->dev, self->ifd);
+	test_err_iommufd_bind(EBADFD, self->fd, self->dev2, self->fd);
+	test_err_iommufd_bind(EBADF, self->fd, self->dev2, -1);
+	/* A bound device stays */
+	test_err_destroy(EBUSY, self->fd, self->dev);
+
+	/* None of that changed anything */
+	test_pasid_domain(self->fd, self->dev, PASID_A, dom);
+	test_pasid_domain(self->fd, self->dev, PASID_B, 0);
+	test_pasid_domain(self->fd, self->dev2, PASID_A, 0);
+	reads_ioas(self->dev, PASID_A);
+}
+
+TEST_F(iommufd, unbind_detaches)
+{
+	__u32 bind2, dev_id2;
+
+	attach(PASID_A, self->hwpt);
+	attach(PASID_B, self->hwpt);
+	/* DESTROY of the binding detaches its PASIDs, then unbinds */
+	test_cmd_destroy(self->fd, self->bind);
+	test_pasid_domain(self->fd, self->dev, PASID_A, 0);
+	test_pasid_domain(self->fd, self->dev, PASID_B, 0);
+	reaches_nothing(self->dev, PASID_A);
+	/* The device is free again: to bind anew, or to destroy */
+	test_cmd_iommufd_bind(self->fd, self->dev, self->ifd, &bind2, &dev_id2);
+	ASSERT_NE(self->dev_id, dev_id2);
+	test_cmd_destroy(self->fd, bind2);
+	test_cmd_destroy(self->fd, self->dev);
+}
+
+/*
+ * iommufd and SVA on one device. The mm's PASID comes from the core's
+ * global allocator; iommufd's user space picks PASIDs on its own.
+ */
+FIXTURE(mixed) {
+	int fd;
+	int ifd;
+	__u32 dev, dev2, bind, dev_id, ioas, hwpt;
+	size_t page;
+	unsigned char *buf;	/* IOAS memory, at IOVA */
+	unsigned char *mem;	/* the process's memory, for SVA */
+};
+
+FIXTURE_SETUP(mixed)
+{
+	const char *skip;
+	__u32 inst;
+	int ret;
+
+	self->ifd = -1;
+	skip = mock_open(&self->fd);
+	if (skip)
+		SKIP(return, "%s", skip);
+	ASSERT_LE(0, self->fd);
+	self->ifd = open(IOMMU_DEV_PATH, O_RDWR | O_CLOEXEC);
+	if (self->ifd < 0 && errno == ENOENT)
+		SKIP(return, "%s", MOCK_NO_IOMMUFD);
+	ASSERT_LE(0, self->ifd);
+	self->page = getpagesize();
+	test_cmd_instance_create(self->fd, 0, 0, &inst);
+	test_cmd_device_create(self->fd, inst, MOCK_PASID_BITS, 0, &self->dev);
+	test_cmd_device_create(self->fd, inst, MOCK_PASID_BITS, 0, &self->dev2);
+	skip = mock_sva_disabled(self->fd, self->dev2);
+	if (skip)
+		SKIP(return, "%s", skip);
+	skip = mock_dma_unsupported(self->fd, self->dev, 0);
+	if (skip)
+		SKIP(return, "%s", skip);
+	ret = _test_cmd_iommufd_bind(self->fd, self->dev, self->ifd, &self->bind,
+				     &self->dev_id);
+	if (ret == -EOPNOTSUPP)
+		SKIP(return, "%s", MOCK_NO_IOMMUFD_OPS);
+	ASSERT_EQ(0, ret);
+	self->buf = mock_map_pages(self->page, PROT_READ | PROT_WRITE);
+	self->mem = mock_map_pages(self->page, PROT_READ | PROT_WRITE);
+	ASSERT_NE(NULL, self->buf);
+	ASSERT_NE(NULL, self->mem);
+	memset(self->buf, 0xb1, self->page);
+	memset(self->mem, 0x5e, self->page);
+	ASSERT_EQ(0, ioas_alloc(self->ifd, &self->ioas));
+	ASSERT_EQ(0, ioas_map(self->ifd, self->ioas, self->buf, self->page, IOVA,
+			      IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE));
+	ASSERT_EQ(0, hwpt_alloc(self->ifd, self->dev_id, self->ioas, IOMMU_HWPT_ALLOC_PASID,
+				&self->hwpt));
+}
+
+FIXTURE_TEARDOWN(mixed)
+{
+	if (self->ifd >= 0)
+		close(self->ifd);
+	test_close_leaves_nothing(self->fd);
+}
+
+/* @dev at @pasid reads @len bytes of @byte at @addr */
+#define reads_byte(dev, pasid, addr, byte)					\
+	({									\
+		unsigned char __got[32];					\
+		struct mock_iommu_dma __d;					\
+		test_cmd_dma(self->fd, dev, pasid, MOCK_IOMMU_DMA_READ, 0,	\
+			     (void *)(uintptr_t)(addr), sizeof(__got), __got, 0, &__d); \
+		ASSERT_EQ(MOCK_IOMMU_DMA_OK, __d.out_status);			\
+		ASSERT_TRUE(mock_all_bytes(__got, sizeof(__got), byte));	\
+	})
+/* ... through iommufd's HWPT (the IOAS) or the SVA domain (the mm) */
+#define reads_ioas_at(dev, pasid)	reads_byte(dev, pasid, IOVA, 0xb1)
+#define reads_mm_at(dev, pasid)		reads_byte(dev, pasid, self->mem, 0x5e)
+#define blocked_at(dev, pasid)							\
+	({									\
+		unsigned char __b;						\
+		struct mock_iommu_dma __d;					\
+		test_cmd_dma(self->fd, dev, pasid, MOCK_IOMMU_DMA_READ, 0, self->mem, 1, \
+			     &__b, 0, &__d);					\
+		ASSERT_EQ(MOCK_IOMMU_DMA_NO_DOMAIN, __d.out_status);		\
+	})
+
+/* Attach the binding at @pasid to the fixture's HWPT; its PASIDs after */
+#define mixed_attach(pasid)							\
+	({									\
+		struct mock_iommu_iommufd __o;					\
+		test_cmd_iommufd_attach(self->fd, self->bind, pasid, self->hwpt, &__o); \
+		__o.out_nr_attached;						\
+	})
+
+TEST_F(mixed, sva_bind_refused_at_iommufd_pasid)
+{
+	struct mock_iommu_sva_info info, other;
+	__u32 pasid, pdom;
+
+	/* The mm gets its PASID from the global allocator, on another device */
+	test_cmd_bind(self->fd, self->dev2, &other);
+	pasid = other.pasid;
+	/* iommufd does not ask that allocator: user space may pick that PASID */
+	ASSERT_EQ(1, mixed_attach(pasid));
+	pdom = mock_pasid_domain(self->fd, self->dev, pasid);
+	ASSERT_NE(0, pdom);
+	/*
+	 * iommu_sva_bind_device() finds the group's handle at the mm's PASID
+	 * and it is no SVA domain's: iommu_attach_handle_get() answers -EBUSY
+	 */
+	test_err_bind(EBUSY, self->fd, self->dev);
+	test_pasid_domain(self->fd, self->dev, pasid, pdom);
+	reads_ioas_at(self->dev, pasid);
+	reads_mm_at(self->dev2, pasid);
+	/* Once iommufd lets go of it, the bind succeeds, iommufd owning the DMA */
+	test_cmd_iommufd_detach(self->fd, self->bind, pasid, NULL);
+	test_cmd_bind(self->fd, self->dev, &info);
+	ASSERT_EQ(pasid, info.pasid);
+	reads_mm_at(self->dev, pasid);
+	test_cmd_destroy(self->fd, info.bond_id);
+	test_cmd_destroy(self->fd, other.bond_id);
+}
+
+TEST_F(mixed, iommufd_attach_refused_at_sva_pasid)
+{
+	struct mock_iommu_sva_info info;
+	__u32 sdom;
+
+	/*
+	 * 7.3's iommu_sva_bind_device() does not look at DMA ownership: the
+	 * device iommufd owns is bound all the same (only claiming ownership
+	 * checks the group's PASIDs, see iommufd_bind_refused_while_sva_bound)
+	 */
+	test_cmd_bind(self->fd, self->dev, &info);
+	sdom = info.domain_id;
+	/* iommu_attach_device_pasid(): the group's PASID is taken, -EBUSY */
+	test_err_iommufd_attach(EBUSY, self->fd, self->bind, info.pasid, self->hwpt);
+	test_pasid_domain(self->fd, self->dev, info.pasid, sdom);
+	reads_mm_at(self->dev, info.pasid);
+	/* Side by side at other PASIDs */
+	ASSERT_EQ(1, mixed_attach(info.pasid + 1));
+	reads_ioas_at(self->dev, info.pasid + 1);
+	reads_mm_at(self->dev, info.pasid);
+	test_cmd_destroy(self->fd, info.bond_id);
+	blocked_at(self->dev, info.pasid);
+	reads_ioas_at(self->dev, info.pasid + 1);
+}
+
+TEST_F(mixed, iommufd_bind_refused_while_sva_bound)
+{
+	struct mock_iommu_sva_info info;
+	__u32 bind2;
+
+	test_cmd_destroy(self->fd, self->bind);
+	test_cmd_bind(self->fd, self->dev, &info);
+	/* iommu_device_claim_dma_owner(): the group has a PASID attached */
+	test_err_iommufd_bind(EBUSY, self->fd, self->dev, self->ifd);
+	reads_mm_at(self->dev, info.pasid);
+	test_cmd_destroy(self->fd, info.bond_id);
+	test_cmd_iommufd_bind(self->fd, self->dev, self->ifd, &bind2, NULL);
+}
+
+/* One SVA bond and one iommufd attach on the device, taken down in each order */
+#define setup_both(info)							\
+	({									\
+		test_cmd_bind(self->fd, self->dev, info);			\
+		ASSERT_EQ(1, mixed_attach((info)->pasid + 1));			\
+		reads_mm_at(self->dev, (info)->pasid);				\
+		reads_ioas_at(self->dev, (info)->pasid + 1);			\
+	})
+
+TEST_F(mixed, sva_unbind_then_detach)
+{
+	struct mock_iommu_sva_info info;
+
+	setup_both(&info);
+	test_cmd_destroy(self->fd, info.bond_id);
+	blocked_at(self->dev, info.pasid);
+	reads_ioas_at(self->dev, info.pasid + 1);
+	test_cmd_iommufd_detach(self->fd, self->bind, info.pasid + 1, NULL);
+	blocked_at(self->dev, info.pasid + 1);
+}
+
+TEST_F(mixed, detach_then_sva_unbind)
+{
+	struct mock_iommu_sva_info info;
+
+	setup_both(&info);
+	test_cmd_iommufd_detach(self->fd, self->bind, info.pasid + 1, NULL);
+	blocked_at(self->dev, info.pasid + 1);
+	reads_mm_at(self->dev, info.pasid);
+	test_cmd_destroy(self->fd, info.bond_id);
+	blocked_at(self->dev, info.pasid);
+}
+
+TEST_F(mixed, iommufd_unbind_then_sva_unbind)
+{
+	struct mock_iommu_sva_info info;
+
+	setup_both(&info);
+	/* Unbinding with a PASID attached: the mock detaches it first */
+	test_cmd_destroy(self->fd, self->bind);
+	blocked_at(self->dev, info.pasid + 1);
+	reads_mm_at(self->dev, info.pasid);
+	test_cmd_destroy(self->fd, info.bond_id);
+	blocked_at(self->dev, info.pasid);
+}
+
+TEST_F(mixed, close_iommufd_with_sva_bond)
+{
+	struct mock_iommu_sva_info info;
+
+	setup_both(&info);
+	/* The binding holds the context, as a VFIO device file does */
+	close(self->ifd);
+	self->ifd = -1;
+	reads_ioas_at(self->dev, info.pasid + 1);
+	reads_mm_at(self->dev, info.pasid);
+	/* Its unbind is the context's last reference: everything goes */
+	test_cmd_destroy(self->fd, self->bind);
+	blocked_at(self->dev, info.pasid + 1);
+	test_pasid_domain(self->fd, self->dev, info.pasid + 1, 0);
+	reads_mm_at(self->dev, info.pasid);
+	/* The SVA bond outlived the iommufd context; close() unbinds it */
+}
+
+TEST_HARNESS_MAIN
