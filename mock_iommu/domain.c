@@ -542,6 +542,33 @@ bool mock_group_attached(struct mock_dev *mdev)
 	return n;
 }
 
+static int mock_count_sva(struct device *dev, void *data)
+{
+	struct mock_dev *mdev = dev_iommu_priv_get(dev);
+	struct mock_domain *md;
+	unsigned long pasid;
+
+	mutex_lock(&mock_lock);
+	xa_for_each(&mdev->pasids, pasid, md)
+		if (!md->paging)
+			(*(unsigned int *)data)++;
+	mutex_unlock(&mock_lock);
+	return 0;
+}
+
+/* Has any device of @mdev's IOMMU group an SVA domain at some PASID? */
+bool mock_group_has_sva(struct mock_dev *mdev)
+{
+	struct iommu_group *group = iommu_group_get(&mdev->pdev->dev);
+	unsigned int n = 0;
+
+	if (!group)
+		return false;
+	iommu_group_for_each_dev(group, &n, mock_count_sva);
+	iommu_group_put(group);
+	return n;
+}
+
 int mock_pasid_info(struct mock_dev *mdev, struct mock_iommu_pasid_info *pi)
 {
 	struct mock_domain *md;

@@ -206,13 +206,22 @@ int mock_iommufd_cmd_detach(struct mock_file *mf, struct mock_iommu_cmd *cmd)
  * DESTROY of the binding, or the file's release: detach every PASID (an
  * iommufd device with attachments cannot be unbound), then unbind, which
  * gives the DMA ownership back and drops the context reference.
+ *
+ * Not while the group has an SVA domain at some PASID: 7.3's
+ * iommu_sva_bind_device() does not look at DMA ownership, so a device
+ * iommufd owns can be bound, but giving the ownership back with a PASID
+ * attached is a driver bug to the core (__iommu_release_dma_ownership()
+ * WARNs, and keeps the group owned by the freed context for good). A
+ * driver must unbind its SVA bonds first: -EBUSY.
  */
-void mock_iommufd_unbind(struct mock_file *mf, struct mock_obj *obj)
+int mock_iommufd_unbind(struct mock_file *mf, struct mock_obj *obj)
 {
 	struct mock_idev *mi = container_of(obj, struct mock_idev, obj);
 	unsigned long pasid;
 	void *entry;
 
+	if (mock_group_has_sva(mi->mdev))
+		return -EBUSY;
 	xa_erase(&mf->objs, obj->id);
 	xa_for_each(&mi->pasids, pasid, entry) {
 		iommufd_device_detach(mi->idev, pasid);
@@ -222,6 +231,7 @@ void mock_iommufd_unbind(struct mock_file *mf, struct mock_obj *obj)
 	iommufd_device_unbind(mi->idev);
 	mi->mdev->nr_refs--;
 	kfree(mi);
+	return 0;
 }
 
 #else /* !MOCK_HAVE_IOMMUFD */
@@ -247,9 +257,9 @@ int mock_iommufd_cmd_detach(struct mock_file *mf, struct mock_iommu_cmd *cmd)
 }
 
 /* No binding can exist */
-void mock_iommufd_unbind(struct mock_file *mf, struct mock_obj *obj)
+int mock_iommufd_unbind(struct mock_file *mf, struct mock_obj *obj)
 {
-	WARN_ON(1);
+	return -EINVAL;
 }
 
 #endif /* MOCK_HAVE_IOMMUFD */

@@ -195,8 +195,7 @@ static int mock_obj_destroy(struct mock_file *mf, struct mock_obj *obj)
 		mock_uacce_destroy(container_of(obj, struct mock_uacce, obj));
 		return 0;
 	case MOCK_OBJ_IOMMUFD:
-		mock_iommufd_unbind(mf, obj);
-		return 0;
+		return mock_iommufd_unbind(mf, obj);
 	}
 	return -EINVAL;
 }
@@ -539,15 +538,16 @@ static int mock_fops_open(struct inode *inode, struct file *filp)
 }
 
 /*
- * Tear everything down in dependency order: bonds, iommufd bindings and
- * uacce devices hold devices, devices hold instances. This may run after
+ * Tear everything down in dependency order: bonds, uacce devices and
+ * iommufd bindings hold devices, devices hold instances; an iommufd binding
+ * goes after every SVA bond (see mock_iommufd_unbind()). This may run after
  * the process that bound exited (even from its exit path with current->mm
  * gone): unbinding needs no mm.
  */
 static int mock_fops_release(struct inode *inode, struct file *filp)
 {
 	static const enum mock_obj_type order[] = {
-		MOCK_OBJ_BOND, MOCK_OBJ_IOMMUFD, MOCK_OBJ_UACCE,
+		MOCK_OBJ_BOND, MOCK_OBJ_UACCE, MOCK_OBJ_IOMMUFD,
 		MOCK_OBJ_DEVICE, MOCK_OBJ_INSTANCE,
 	};
 	struct mock_file *mf = filp->private_data;

@@ -410,6 +410,7 @@ void mock_fault_disarm_file(struct mock_file *mf);
 int mock_fault_check(enum mock_iommu_fault_site site, struct mock_dev *mdev);
 int mock_pasid_info(struct mock_dev *mdev, struct mock_iommu_pasid_info *pi);
 bool mock_group_attached(struct mock_dev *mdev);
+bool mock_group_has_sva(struct mock_dev *mdev);
 int mock_domain_info(struct mock_file *mf, struct mock_iommu_domain_info *di);
 int mock_domain_invalidations(struct mock_file *mf,
 			      struct mock_iommu_invalidations *inv);
@@ -460,7 +461,7 @@ int mock_iommufd_cmd_bind(struct mock_file *mf, struct mock_iommu_cmd *cmd);
 int mock_iommufd_cmd_attach(struct mock_file *mf, struct mock_iommu_cmd *cmd);
 int mock_iommufd_cmd_replace(struct mock_file *mf, struct mock_iommu_cmd *cmd);
 int mock_iommufd_cmd_detach(struct mock_file *mf, struct mock_iommu_cmd *cmd);
-void mock_iommufd_unbind(struct mock_file *mf, struct mock_obj *obj);
+int mock_iommufd_unbind(struct mock_file *mf, struct mock_obj *obj);
 
 /* uacce.c */
 int mock_uacce_create(struct mock_dev *mdev,

@@ -636,17 +636,25 @@ TEST_F(mixed, detach_then_sva_unbind)
 	blocked_at(self->dev, info.pasid);
 }
 
-TEST_F(mixed, iommufd_unbind_then_sva_unbind)
+TEST_F(mixed, iommufd_unbind_refused_while_sva_bound)
 {
 	struct mock_iommu_sva_info info;
 
 	setup_both(&info);
+	/*
+	 * The core would WARN in __iommu_release_dma_ownership() and keep the
+	 * group owned by a freed context: the driver must unbind SVA first
+	 */
+	test_err_destroy(EBUSY, self->fd, self->bind);
+	reads_ioas_at(self->dev, info.pasid + 1);
+	reads_mm_at(self->dev, info.pasid);
+	test_cmd_destroy(self->fd, info.bond_id);
 	/* Unbinding with a PASID attached: the mock detaches it first */
 	test_cmd_destroy(self->fd, self->bind);
 	blocked_at(self->dev, info.pasid + 1);
-	reads_mm_at(self->dev, info.pasid);
-	test_cmd_destroy(self->fd, info.bond_id);
 	blocked_at(self->dev, info.pasid);
+	/* Ownership given back: iommufd binds the device anew */
+	test_cmd_iommufd_bind(self->fd, self->dev, self->ifd, &self->bind, NULL);
 }
 
 TEST_F(mixed, close_iommufd_with_sva_bond)
@@ -659,12 +667,25 @@ TEST_F(mixed, close_iommufd_with_sva_bond)
 	self->ifd = -1;
 	reads_ioas_at(self->dev, info.pasid + 1);
 	reads_mm_at(self->dev, info.pasid);
+	test_err_destroy(EBUSY, self->fd, self->bind);
+	test_cmd_destroy(self->fd, info.bond_id);
 	/* Its unbind is the context's last reference: everything goes */
 	test_cmd_destroy(self->fd, self->bind);
 	blocked_at(self->dev, info.pasid + 1);
 	test_pasid_domain(self->fd, self->dev, info.pasid + 1, 0);
+	/* The mm keeps its PASID: another bind gets it back */
+	test_cmd_bind(self->fd, self->dev, &info);
 	reads_mm_at(self->dev, info.pasid);
-	/* The SVA bond outlived the iommufd context; close() unbinds it */
+}
+
+TEST_F(mixed, close_everything_with_both_alive)
+{
+	struct mock_iommu_sva_info info;
+
+	setup_both(&info);
+	close(self->ifd);
+	self->ifd = -1;
+	/* The teardown closes the mock file: bond first, then the binding */
 }
 
 TEST_HARNESS_MAIN

@@ -53,9 +53,10 @@
  * @MOCK_IOMMU_OP_DEVICE_CREATE: create a device behind an instance
  * @MOCK_IOMMU_OP_DESTROY: destroy the object @id: an instance (-EBUSY while
  *	it has devices), a device (-EBUSY while it has bonds or a uacce
- *	device), a bond (unbinds it through iommu_sva_unbind_device()), or a
+ *	device), a bond (unbinds it through iommu_sva_unbind_device()), a
  *	uacce device (uacce_remove(): its open queues are put and unbound and
- *	become zombies, whose fds fail every ioctl with -ENXIO until closed)
+ *	become zombies, whose fds fail every ioctl with -ENXIO until closed),
+ *	or an iommufd binding (see &struct mock_iommu_iommufd)
  * @MOCK_IOMMU_OP_BIND: iommu_sva_bind_device() of device @id to the
  *	caller's mm; on success a new bond object holds the reference
  * @MOCK_IOMMU_OP_BOND_INFO: what bond @id holds now
@@ -789,7 +790,10 @@ struct mock_iommu_kva_watch {
  * closing /dev/iommu with a binding alive tears nothing down. DESTROY of
  * the binding, or closing the file, detaches its PASIDs and unbinds; the
  * device cannot be destroyed while bound (-EBUSY). A device has one
- * binding at a time (-EBUSY).
+ * binding at a time (-EBUSY). The IOMMU core lets SVA bind a device
+ * iommufd owns, but must not see the ownership given back while a PASID
+ * of the group is attached: DESTROY of a binding whose group has an SVA
+ * bond is -EBUSY (closing the file unbinds the bonds first).
  *
  * ATTACH of a PASID the binding already has is -EBUSY, DETACH of one it
  * has not -ENOENT; REPLACE and ATTACH pass every other answer of iommufd
