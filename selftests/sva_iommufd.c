@@ -13,6 +13,7 @@
  * SVA binds; detach, unbind and closing /dev/iommu in every order.
  */
 #include <linux/iommufd.h>
+#include <poll.h>
 
 #include "mock_iommu_utils.h"
 
@@ -77,6 +78,79 @@ static int hwpt_alloc(int ifd, __u32 dev_id, __u32 pt_id, __u32 flags, __u32 *hw
 
 	*hwpt_id = cmd.out_hwpt_id;
 	return ret;
+}
+
+static int fault_alloc(int ifd, __u32 *fault_id, int *fault_fd)
+{
+	struct iommu_fault_alloc cmd = { .size = sizeof(cmd) };
+	int ret = iommufd_ioctl(ifd, IOMMU_FAULT_QUEUE_ALLOC, &cmd);
+
+	*fault_id = cmd.out_fault_id;
+	*fault_fd = ret ? -1 : (int)cmd.out_fault_fd;
+	return ret;
+}
+
+static int hwpt_alloc_fault(int ifd, __u32 dev_id, __u32 pt_id, __u32 fault_id,
+			    __u32 *hwpt_id)
+{
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.flags = IOMMU_HWPT_ALLOC_PASID | IOMMU_HWPT_FAULT_ID_VALID,
+		.dev_id = dev_id,
+		.pt_id = pt_id,
+		.fault_id = fault_id,
+	};
+	int ret = iommufd_ioctl(ifd, IOMMU_HWPT_ALLOC, &cmd);
+
+	*hwpt_id = cmd.out_hwpt_id;
+	return ret;
+}
+
+/* Wait up to MOCK_POLL_MS for one fault group of one fault and read it */
+static int fault_read(int fault_fd, struct iommu_hwpt_pgfault *f)
+{
+	struct pollfd pfd = { .fd = fault_fd, .events = POLLIN };
+	ssize_t n;
+
+	if (poll(&pfd, 1, MOCK_POLL_MS) != 1)
+		return -ETIMEDOUT;
+	n = read(fault_fd, f, sizeof(*f));
+	if (n < 0)
+		return -errno;
+	return n == sizeof(*f) ? 0 : -EIO;
+}
+
+static int fault_respond(int fault_fd, __u32 cookie, __u32 code)
+{
+	struct iommu_hwpt_page_response r = { .cookie = cookie, .code = code };
+	ssize_t n = write(fault_fd, &r, sizeof(r));
+
+	if (n < 0)
+		return -errno;
+	return n == sizeof(r) ? 0 : -EIO;
+}
+
+/* A transfer in a thread of its own, which waits for a page response */
+struct xfer {
+	pthread_t thread;
+	int fd;
+	__u32 dev;
+	__u32 pasid;
+	__u32 op;
+	__u64 iova;
+	size_t len;
+	void *buf;
+	int ret;
+	struct mock_iommu_dma out;
+};
+
+static void *xfer_run(void *arg)
+{
+	struct xfer *x = arg;
+
+	x->ret = _test_cmd_dma(x->fd, x->dev, x->pasid, x->op, 0, (void *)(uintptr_t)x->iova,
+			       x->len, x->buf, 0, &x->out);
+	return NULL;
 }
 
 #define MOCK_NO_IOMMUFD \
@@ -382,6 +456,118 @@ TEST_F(iommufd, hwpt_without_pasid_flag)
 	/* The PASID is still free */
 	attach(PASID_A, self->hwpt);
 	reads_ioas(self->dev, PASID_A);
+}
+
+/*
+ * A HWPT with a fault queue: the device's page request for a missing IOVA
+ * reaches user space through the fault fd; the answer completes the
+ * transfer or fails it with that answer's code.
+ */
+#define fault_setup(fault_fd, hwpt_f, x)					\
+	({									\
+		__u32 __fault_id;						\
+		ASSERT_EQ(0, fault_alloc(self->ifd, &__fault_id, fault_fd));	\
+		ASSERT_EQ(0, hwpt_alloc_fault(self->ifd, self->dev_id, self->ioas, \
+					      __fault_id, hwpt_f));		\
+		attach(PASID_A, *(hwpt_f));					\
+		/* Page 2 is not mapped: the device asks for it */		\
+		ASSERT_EQ(0, ioas_unmap(self->ifd, self->ioas, IOVA + 2 * self->page, \
+					self->page));				\
+		(x)->fd = self->fd;						\
+		(x)->dev = self->dev;						\
+		(x)->pasid = PASID_A;						\
+		(x)->op = MOCK_IOMMU_DMA_READ;					\
+		(x)->iova = IOVA;						\
+		(x)->len = self->len;						\
+		(x)->buf = calloc(1, self->len);				\
+		ASSERT_NE(NULL, (x)->buf);					\
+		ASSERT_EQ(0, pthread_create(&(x)->thread, NULL, xfer_run, x));	\
+	})
+
+/* Read the transfer's page request: one fault, for page 2, reading */
+#define fault_expect(fault_fd, f)						\
+	({									\
+		ASSERT_EQ(0, fault_read(fault_fd, f));				\
+		ASSERT_EQ(self->dev_id, (f)->dev_id);				\
+		ASSERT_EQ(PASID_A, (f)->pasid);					\
+		ASSERT_EQ(IOVA + 2 * self->page, (f)->addr);			\
+		ASSERT_EQ(IOMMU_PGFAULT_PERM_READ, (f)->perm);			\
+		ASSERT_EQ(IOMMU_PGFAULT_FLAGS_PASID_VALID |			\
+			  IOMMU_PGFAULT_FLAGS_LAST_PAGE, (f)->flags);		\
+	})
+
+TEST_F(iommufd, fault_answered_success)
+{
+	struct iommu_hwpt_pgfault f;
+	struct xfer x;
+	__u32 hwpt_f;
+	int fault_fd;
+
+	fault_setup(&fault_fd, &hwpt_f, &x);
+	fault_expect(fault_fd, &f);
+	/* What a VMM does: map the page, then answer */
+	ASSERT_EQ(0, ioas_map(self->ifd, self->ioas, self->buf + 2 * self->page, self->page,
+			      IOVA + 2 * self->page,
+			      IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE));
+	ASSERT_EQ(0, fault_respond(fault_fd, f.cookie, IOMMUFD_PAGE_RESP_SUCCESS));
+	ASSERT_EQ(0, pthread_join(x.thread, NULL));
+	ASSERT_EQ(0, x.ret);
+	ASSERT_EQ(MOCK_IOMMU_DMA_OK, x.out.out_status);
+	ASSERT_EQ(self->len, x.out.out_bytes);
+	ASSERT_EQ(1, x.out.out_page_requests);
+	ASSERT_EQ(IOMMUFD_PAGE_RESP_SUCCESS, x.out.out_response);
+	ASSERT_EQ(0, memcmp(x.buf, self->shadow, self->len));
+	/* The cookie is spent */
+	ASSERT_EQ(-EINVAL, fault_respond(fault_fd, f.cookie, IOMMUFD_PAGE_RESP_SUCCESS));
+	free(x.buf);
+	close(fault_fd);
+}
+
+TEST_F(iommufd, fault_answered_invalid)
+{
+	struct iommu_hwpt_pgfault f;
+	struct xfer x;
+	__u32 hwpt_f;
+	int fault_fd;
+
+	fault_setup(&fault_fd, &hwpt_f, &x);
+	fault_expect(fault_fd, &f);
+	ASSERT_EQ(0, fault_respond(fault_fd, f.cookie, IOMMUFD_PAGE_RESP_INVALID));
+	ASSERT_EQ(0, pthread_join(x.thread, NULL));
+	ASSERT_EQ(0, x.ret);
+	ASSERT_EQ(MOCK_IOMMU_DMA_PAGE_FAULT, x.out.out_status);
+	ASSERT_EQ(2 * self->page, x.out.out_bytes);
+	ASSERT_EQ(IOVA + 2 * self->page, x.out.out_fault_addr);
+	ASSERT_EQ(1, x.out.out_page_requests);
+	ASSERT_EQ(IOMMUFD_PAGE_RESP_INVALID, x.out.out_response);
+	ASSERT_EQ(0, memcmp(x.buf, self->shadow, 2 * self->page));
+	free(x.buf);
+	close(fault_fd);
+}
+
+TEST_F(iommufd, fault_pending_at_detach)
+{
+	struct iommu_hwpt_pgfault f;
+	struct xfer x;
+	__u32 hwpt_f;
+	int fault_fd;
+
+	fault_setup(&fault_fd, &hwpt_f, &x);
+	fault_expect(fault_fd, &f);
+	/*
+	 * Detach with the fault read and unanswered: the PASID's transfer
+	 * ends aborted at once (the mock drains the PASID), and iommufd
+	 * answers the group itself (INVALID), too late to matter
+	 */
+	test_cmd_iommufd_detach(self->fd, self->bind, PASID_A, NULL);
+	ASSERT_EQ(0, pthread_join(x.thread, NULL));
+	ASSERT_EQ(0, x.ret);
+	ASSERT_EQ(MOCK_IOMMU_DMA_ABORTED, x.out.out_status);
+	ASSERT_EQ(2 * self->page, x.out.out_bytes);
+	/* The group is gone with the attach */
+	ASSERT_EQ(-EINVAL, fault_respond(fault_fd, f.cookie, IOMMUFD_PAGE_RESP_SUCCESS));
+	free(x.buf);
+	close(fault_fd);
 }
 
 TEST_F(iommufd, bad_requests)
