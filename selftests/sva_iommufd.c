@@ -236,10 +236,10 @@ FIXTURE_TEARDOWN(iommufd)
 #define attach(pasid, pt)							\
 	({									\
 		struct mock_iommu_iommufd __o;					\
-		__u32 __dom;							\
-		test_cmd_iommufd_attach(self->fd, self->bind, pasid, pt, &__o);	\
-		ASSERT_EQ(pt, __o.out_pt_id);					\
-		__dom = mock_pasid_domain(self->fd, self->dev, pasid);		\
+		__u32 __pasid = (pasid), __pt = (pt), __dom;			\
+		test_cmd_iommufd_attach(self->fd, self->bind, __pasid, __pt, &__o); \
+		ASSERT_EQ(__pt, __o.out_pt_id);					\
+		__dom = mock_pasid_domain(self->fd, self->dev, __pasid);	\
 		ASSERT_NE(0, __dom);						\
 		ASSERT_NE(~0U, __dom);						\
 		__dom;								\
@@ -465,35 +465,37 @@ TEST_F(iommufd, hwpt_without_pasid_flag)
  */
 #define fault_setup(fault_fd, hwpt_f, x)					\
 	({									\
-		__u32 __fault_id;						\
+		__u32 __fault_id, *__hwpt = (hwpt_f);				\
+		struct xfer *__x = (x);						\
 		ASSERT_EQ(0, fault_alloc(self->ifd, &__fault_id, fault_fd));	\
 		ASSERT_EQ(0, hwpt_alloc_fault(self->ifd, self->dev_id, self->ioas, \
-					      __fault_id, hwpt_f));		\
-		attach(PASID_A, *(hwpt_f));					\
+					      __fault_id, __hwpt));		\
+		attach(PASID_A, *__hwpt);					\
 		/* Page 2 is not mapped: the device asks for it */		\
 		ASSERT_EQ(0, ioas_unmap(self->ifd, self->ioas, IOVA + 2 * self->page, \
 					self->page));				\
-		(x)->fd = self->fd;						\
-		(x)->dev = self->dev;						\
-		(x)->pasid = PASID_A;						\
-		(x)->op = MOCK_IOMMU_DMA_READ;					\
-		(x)->iova = IOVA;						\
-		(x)->len = self->len;						\
-		(x)->buf = calloc(1, self->len);				\
-		ASSERT_NE(NULL, (x)->buf);					\
-		ASSERT_EQ(0, pthread_create(&(x)->thread, NULL, xfer_run, x));	\
+		__x->fd = self->fd;						\
+		__x->dev = self->dev;						\
+		__x->pasid = PASID_A;						\
+		__x->op = MOCK_IOMMU_DMA_READ;					\
+		__x->iova = IOVA;						\
+		__x->len = self->len;						\
+		__x->buf = calloc(1, self->len);				\
+		ASSERT_NE(NULL, __x->buf);					\
+		ASSERT_EQ(0, pthread_create(&__x->thread, NULL, xfer_run, __x)); \
 	})
 
 /* Read the transfer's page request: one fault, for page 2, reading */
 #define fault_expect(fault_fd, f)						\
 	({									\
-		ASSERT_EQ(0, fault_read(fault_fd, f));				\
-		ASSERT_EQ(self->dev_id, (f)->dev_id);				\
-		ASSERT_EQ(PASID_A, (f)->pasid);					\
-		ASSERT_EQ(IOVA + 2 * self->page, (f)->addr);			\
-		ASSERT_EQ(IOMMU_PGFAULT_PERM_READ, (f)->perm);			\
+		struct iommu_hwpt_pgfault *__f = (f);				\
+		ASSERT_EQ(0, fault_read(fault_fd, __f));			\
+		ASSERT_EQ(self->dev_id, __f->dev_id);				\
+		ASSERT_EQ(PASID_A, __f->pasid);					\
+		ASSERT_EQ(IOVA + 2 * self->page, __f->addr);			\
+		ASSERT_EQ(IOMMU_PGFAULT_PERM_READ, __f->perm);			\
 		ASSERT_EQ(IOMMU_PGFAULT_FLAGS_PASID_VALID |			\
-			  IOMMU_PGFAULT_FLAGS_LAST_PAGE, (f)->flags);		\
+			  IOMMU_PGFAULT_FLAGS_LAST_PAGE, __f->flags);		\
 	})
 
 TEST_F(iommufd, fault_answered_success)
@@ -792,10 +794,11 @@ TEST_F(mixed, iommufd_bind_refused_while_sva_bound)
 /* One SVA bond and one iommufd attach on the device, taken down in each order */
 #define setup_both(info)							\
 	({									\
-		test_cmd_bind(self->fd, self->dev, info);			\
-		ASSERT_EQ(1, mixed_attach((info)->pasid + 1));			\
-		reads_mm_at(self->dev, (info)->pasid);				\
-		reads_ioas_at(self->dev, (info)->pasid + 1);			\
+		struct mock_iommu_sva_info *__i = (info);			\
+		test_cmd_bind(self->fd, self->dev, __i);			\
+		ASSERT_EQ(1, mixed_attach(__i->pasid + 1));			\
+		reads_mm_at(self->dev, __i->pasid);				\
+		reads_ioas_at(self->dev, __i->pasid + 1);			\
 	})
 
 TEST_F(mixed, sva_unbind_then_detach)

@@ -215,8 +215,11 @@ struct mock_iommu_sva_info {
  * struct mock_iommu_pasid_info - MOCK_IOMMU_OP_PASID_INFO
  * @pasid: the PASID to look up on device @id
  * @__reserved: must be 0
- * @out_domain_id: the SVA domain the driver has installed at @pasid, as
- *	seen by the mock's PASID table; 0 when none
+ * @out_domain_id: the SVA or paging domain the driver has installed at
+ *	@pasid, as seen by the mock's PASID table; 0 when none. Paging
+ *	domains (what iommufd's IOMMU_HWPT_ALLOC allocates) take their ids
+ *	from the same never reused space as SVA domains, but are none of
+ *	the SVA queries' business (DOMAIN_INFO, INVALIDATIONS: -ENOENT)
  * @out_attached: number of PASIDs the device has a domain installed at
  */
 struct mock_iommu_pasid_info {
@@ -285,7 +288,7 @@ struct mock_iommu_mm_info {
  * @domains_freed: SVA domains freed by the core
  * @domains_alive: allocated minus freed
  * @alloc_calls: domain_alloc_sva() calls, failed ones included
- * @attach_calls: set_dev_pasid() calls with an SVA domain
+ * @attach_calls: set_dev_pasid() calls with an SVA or paging domain
  * @attach_failed: of those, the ones that failed
  * @detach_calls: PASIDs reset to the blocked domain
  * @bonds_alive: bonds held through this interface
@@ -343,7 +346,8 @@ struct mock_iommu_counters {
 /**
  * enum mock_iommu_fault_site - where MOCK_IOMMU_OP_FAULT_INJECT strikes
  * @MOCK_IOMMU_FAULT_DOMAIN_ALLOC: domain_alloc_sva()
- * @MOCK_IOMMU_FAULT_SET_DEV_PASID: set_dev_pasid() of an SVA domain
+ * @MOCK_IOMMU_FAULT_SET_DEV_PASID: set_dev_pasid() of an SVA or paging
+ *	domain
  * @MOCK_IOMMU_FAULT_PAGE_RESPONSE: page_response(): the response is lost
  *	on its way to the device, whose transfer then times out (@error is
  *	not used, but must be valid). The core's handler did its work: a page
@@ -477,12 +481,13 @@ enum mock_iommu_dma_flags {
 /**
  * enum mock_iommu_dma_status - how a transfer ended, as the device sees it
  * @MOCK_IOMMU_DMA_OK: every byte was transferred
- * @MOCK_IOMMU_DMA_NO_DOMAIN: no SVA domain is attached at the PASID on
- *	the device: the IOMMU blocks the access
+ * @MOCK_IOMMU_DMA_NO_DOMAIN: no SVA or paging domain is attached at the
+ *	PASID on the device: the IOMMU blocks the access
  * @MOCK_IOMMU_DMA_MM_GONE: the domain's mm has exited
  * @MOCK_IOMMU_DMA_PAGE_FAULT: a page could not be reached: the page
  *	request was answered with a failure (@out_response), or the mode
- *	could not fault it in
+ *	could not fault it in, or a paging domain without a fault handler
+ *	has no mapping for it
  * @MOCK_IOMMU_DMA_ABORTED: the PASID was detached during the transfer
  *	(also while it waited for a page response: detach completes those)
  * @MOCK_IOMMU_DMA_TIMEOUT: a page request got no response in time
@@ -506,7 +511,13 @@ enum mock_iommu_dma_status {
  * @flags: &enum mock_iommu_dma_flags
  * @fill: the byte FILL writes; 0 for the other ops
  * @iova: the address the device accesses, in the address space behind
- *	@pasid (a user virtual address of the mm the domain serves)
+ *	@pasid: a user virtual address of the mm an SVA domain serves, or an
+ *	IOVA of a paging domain's page table. A paging domain's translation
+ *	is what was mapped into it (iommufd's IOMMU_IOAS_MAP) with the
+ *	permission the access needs, or a fault: a page request in the
+ *	default mode when the domain has a fault handler (a HWPT allocated
+ *	with a fault queue, whose user space answers it), else at once and
+ *	without one. The device caches no translation of a paging domain
  * @length: bytes, 1 to %MOCK_IOMMU_DMA_MAX_LENGTH
  * @uptr: the caller's buffer of @length bytes, for READ, WRITE and COMPARE
  * @timeout_ms: how long the transfer waits for page responses in all, at
@@ -514,7 +525,7 @@ enum mock_iommu_dma_status {
  *	dma_timeout_ms (10 s by default)
  * @__reserved: must be 0
  * @out_status: &enum mock_iommu_dma_status
- * @out_domain_id: the SVA domain found at @pasid when the transfer began;
+ * @out_domain_id: the domain found at @pasid when the transfer began;
  *	0 with %MOCK_IOMMU_DMA_NO_DOMAIN
  * @out_bytes: bytes transferred (or compared equal) before the end
  * @out_fault_addr: where the transfer stopped, when it did not complete
