@@ -137,7 +137,7 @@ static int fault_respond(int fault_fd, __u32 cookie, __u32 code)
  * iommu_hwpt_pgfault.flags, beyond enum iommu_hwpt_pgfault_flags. The
  * tests tolerate that bit and no other.
  */
-#define FAULT_FLAG_NEEDS_PASID	(1U << 2)
+#define FAULT_FLAG_NEEDS_PASID	0x4U
 
 /* A transfer in a thread of its own, which waits for a page response */
 struct xfer {
