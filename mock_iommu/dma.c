@@ -28,7 +28,8 @@
  * Like an IOTLB or a PCIe ATC, a device caches the translations it used in
  * the faulting modes, tagged (domain, PASID, page), and uses them without
  * a page walk until the domain's mmu notifier invalidates them (domain.c
- * calls mock_tlb_invalidate()) or the PASID is detached. An entry keeps its
+ * calls mock_tlb_invalidate()), a paging domain's unmap_pages() does
+ * (paging.c), or the PASID is detached. An entry keeps its
  * page referenced (pinned when it was filled for writing), so that a stale
  * one reaches a page no longer mapped rather than freed memory.
  */
@@ -73,8 +74,10 @@ MODULE_PARM_DESC(tlb,
  * @domain_id: the domain it was translated through
  * @pasid: the PASID of the access
  * @va: the page's address in the domain's mm
- * @page: the page, referenced (FOLL_GET) or pinned (@writable)
- * @writable: filled for a write: pinned, and good for writes
+ * @page: the page, referenced (FOLL_GET) or pinned (@pinned)
+ * @writable: filled for a write, and good for writes
+ * @pinned: @page is pinned (FOLL_PIN): an SVA translation filled for a
+ *	write; a paging domain's page is referenced only, its mapper pins it
  */
 struct mock_tlb_entry {
 	struct list_head node;
@@ -84,6 +87,7 @@ struct mock_tlb_entry {
 	unsigned long va;
 	struct page *page;
 	bool writable;
+	bool pinned;
 };
 
 /*
@@ -168,7 +172,7 @@ static void mock_tlb_free(struct list_head *list)
 	struct mock_tlb_entry *e, *next;
 
 	list_for_each_entry_safe(e, next, list, node) {
-		if (e->writable)
+		if (e->pinned)
 			unpin_user_page(e->page);
 		else
 			put_page(e->page);
@@ -545,13 +549,13 @@ static void mock_release_page(struct mock_xfer *x, struct page *page)
 }
 
 /*
- * The transfer's device caches translations. Not those of a paging
- * domain: an entry would hold its page past the unmap_pages() that
- * iommufd unpins it after, and paging.c has no invalidation to send.
+ * The transfer's device caches translations: of an SVA domain until its
+ * mmu notifier invalidates them, of a paging domain until unmap_pages()
+ * does (paging.c), as a driver flushes the IOTLB and ATC on unmap.
  */
 static bool mock_xfer_cached(struct mock_xfer *x)
 {
-	return x->mdev->tlb.enabled && !x->paging &&
+	return x->mdev->tlb.enabled &&
 	       !(x->dma->flags & MOCK_IOMMU_DMA_PINNED);
 }
 
@@ -604,7 +608,8 @@ static bool mock_tlb_fill(struct mock_xfer *x, unsigned long va,
 	e->pasid = x->dma->pasid;
 	e->va = va;
 	e->page = page;
-	e->writable = mock_xfer_pins(x);
+	e->writable = x->write;
+	e->pinned = mock_xfer_pins(x);
 
 	spin_lock_irq(&mock_tlb_lock);
 	if (mock_tlb_seq == seq) {

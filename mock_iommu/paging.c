@@ -10,7 +10,8 @@
  * its IOMMU_READ/IOMMU_WRITE bits, at the CPU's page size only. Whoever
  * maps a page (iommufd) keeps it pinned until unmap_pages() has returned;
  * a transfer takes its own reference under the xarray's lock, so an unmap
- * racing with it never leaves it holding a freed page.
+ * racing with it never leaves it holding a freed page, and so does a
+ * device TLB entry (dma.c), which unmap_pages() invalidates.
  */
 #include <linux/err.h>
 #include <linux/iommu.h>
@@ -85,9 +86,9 @@ static int mock_map_pages(struct iommu_domain *domain, unsigned long iova,
 
 /*
  * Like an io-pgtable, stops at the first hole and returns what it unmapped.
- * A hardware driver invalidates its IOTLB here (or in iotlb_sync()); the
- * mock's devices cache no translation of a paging domain, so there is
- * nothing to invalidate.
+ * Then, as a driver flushes the IOTLB and the devices' ATCs before the
+ * core's caller (iommufd) unpins the pages, the translations the devices
+ * cached of the range go.
  */
 static size_t mock_unmap_pages(struct iommu_domain *domain, unsigned long iova,
 			       size_t pgsize, size_t pgcount,
@@ -105,6 +106,8 @@ static size_t mock_unmap_pages(struct iommu_domain *domain, unsigned long iova,
 			break;
 		}
 	}
+	if (i)
+		mock_tlb_invalidate(md->id, iova, iova + i * PAGE_SIZE);
 	return i * PAGE_SIZE;
 }
 

@@ -386,6 +386,51 @@ TEST_F(iommufd, unmapped_iova_faults)
 	free(seen);
 }
 
+/*
+ * The device's TLB caches a paging domain's translations; unmapping an
+ * IOVA must drop them (the driver's unmap_pages()), or the device keeps
+ * reaching a page iommufd has unpinned.
+ */
+TEST_F(iommufd, device_tlb_unmap_invalidates)
+{
+	struct mock_iommu_tlb_info t0, t;
+	unsigned char seen[16];
+	struct mock_iommu_dma d;
+
+	test_cmd_tlb_info(self->fd, self->dev, &t0);
+	ASSERT_EQ(1, t0.out_enabled) TH_LOG("load mock_iommu with tlb=1 (the default)");
+	attach(PASID_A, self->hwpt);
+	/* One page read twice: one walk, then the cached translation */
+	dma_ends(self->dev, PASID_A, MOCK_IOMMU_DMA_READ, IOVA + self->page, sizeof(seen), seen,
+		 0, MOCK_IOMMU_DMA_OK, sizeof(seen));
+	dma_ends(self->dev, PASID_A, MOCK_IOMMU_DMA_READ, IOVA + self->page, sizeof(seen), seen,
+		 0, MOCK_IOMMU_DMA_OK, sizeof(seen));
+	ASSERT_EQ(0, memcmp(seen, self->shadow + self->page, sizeof(seen)));
+	test_cmd_tlb_info(self->fd, self->dev, &t);
+	ASSERT_EQ(1, t.out_fills - t0.out_fills);
+	ASSERT_EQ(1, t.out_hits - t0.out_hits);
+	ASSERT_EQ(1, t.out_entries);
+
+	/* IOMMU_IOAS_UNMAP: the entry goes with the mapping */
+	ASSERT_EQ(0, ioas_unmap(self->ifd, self->ioas, IOVA + self->page, self->page));
+	test_cmd_tlb_info(self->fd, self->dev, &t);
+	ASSERT_EQ(1, t.out_invalidated - t0.out_invalidated);
+	ASSERT_EQ(0, t.out_entries);
+	d = dma_ends(self->dev, PASID_A, MOCK_IOMMU_DMA_READ, IOVA + self->page, sizeof(seen),
+		     seen, 0, MOCK_IOMMU_DMA_PAGE_FAULT, 0);
+	ASSERT_EQ(IOVA + self->page, d.out_fault_addr);
+	test_cmd_tlb_info(self->fd, self->dev, &t);
+	ASSERT_EQ(1, t.out_hits - t0.out_hits);
+
+	/* Detach flushes what the PASID cached */
+	dma_ends(self->dev, PASID_A, MOCK_IOMMU_DMA_READ, IOVA, sizeof(seen), seen, 0,
+		 MOCK_IOMMU_DMA_OK, sizeof(seen));
+	test_cmd_iommufd_detach(self->fd, self->bind, PASID_A, NULL);
+	test_cmd_tlb_info(self->fd, self->dev, &t);
+	ASSERT_EQ(0, t.out_entries);
+	ASSERT_EQ(1, t.out_flushed - t0.out_flushed);
+}
+
 TEST_F(iommufd, read_only_mapping)
 {
 	unsigned char *ro = mock_map_pages(self->page, PROT_READ | PROT_WRITE);

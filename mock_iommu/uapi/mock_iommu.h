@@ -517,7 +517,9 @@ enum mock_iommu_dma_status {
  *	permission the access needs, or a fault: a page request in the
  *	default mode when the domain has a fault handler (a HWPT allocated
  *	with a fault queue, whose user space answers it), else at once and
- *	without one. The device caches no translation of a paging domain
+ *	without one. The device caches a paging domain's translations as an
+ *	SVA domain's (&struct mock_iommu_tlb_info), until unmap_pages()
+ *	invalidates them
  * @length: bytes, 1 to %MOCK_IOMMU_DMA_MAX_LENGTH
  * @uptr: the caller's buffer of @length bytes, for READ, WRITE and COMPARE
  * @timeout_ms: how long the transfer waits for page responses in all, at
@@ -582,7 +584,8 @@ struct mock_iommu_dma {
  * @out_invalidated: entries dropped by the mmu notifier of their domain:
  *	an invalidation of a range that holds their page, a kernel range
  *	(iommu_sva_invalidate_kva_range(): every entry of the domain), or the
- *	exit of the mm
+ *	exit of the mm; or, for a paging domain, by an unmap_pages() of their
+ *	page
  * @out_flushed: entries dropped because their PASID was detached from the
  *	device, or the device released
  * @out_evicted: entries dropped to make room for another, or for a
@@ -595,9 +598,9 @@ struct mock_iommu_dma {
  * again until an invalidation drops it: a missing invalidation from the
  * kernel shows as a device that still reaches the old page. A write needs
  * a translation that was filled for writing. The cached page is kept
- * (referenced, pinned for a writable one) until the entry goes, so a stale
- * translation reaches a page no longer mapped, never freed memory. All
- * counters count since the device was created.
+ * (referenced; pinned for a writable one of an SVA domain) until the entry
+ * goes, so a stale translation reaches a page no longer mapped, never
+ * freed memory. All counters count since the device was created.
  */
 struct mock_iommu_tlb_info {
 	__u32 out_enabled;
