@@ -808,6 +808,69 @@ TEST_F(mixed, sva_bind_refused_at_iommufd_pasid)
 	test_cmd_destroy(self->fd, other.bond_id);
 }
 
+/*
+ * The core's global PASID allocator knows nothing of the PASIDs iommufd's
+ * user space attaches: it hands one of them to the next mm, whose SVA
+ * bind on that device then fails (-EBUSY), while the same mm binds every
+ * other device. What 7.3 does, pinned down.
+ */
+TEST_F(mixed, allocator_hands_out_iommufd_pasid)
+{
+	struct mock_iommu_sva_info info;
+	long long deadline;
+	__u32 pasid = 0;
+	int pfd[2], rc;
+	pid_t pid;
+
+	/* A child's fresh mm learns which PASID the allocator hands out */
+	ASSERT_EQ(0, pipe(pfd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		CHILD_CHECK(!_test_cmd_bind(self->fd, self->dev2, &info), 1);
+		CHILD_CHECK(write(pfd[1], &info.pasid, sizeof(info.pasid)) ==
+			    sizeof(info.pasid), 2);
+		CHILD_CHECK(!_test_cmd_destroy(self->fd, info.bond_id), 3);
+		_exit(0);
+	}
+	ASSERT_EQ(sizeof(pasid), read(pfd[0], &pasid, sizeof(pasid)));
+	ASSERT_EQ(0, mock_wait_exit(pid));
+	close(pfd[0]);
+	close(pfd[1]);
+	ASSERT_NE(0, pasid);
+
+	/* User space attaches that PASID through iommufd: nothing stops it */
+	ASSERT_EQ(1, mixed_attach(pasid));
+
+	/* Once the child's mm is gone, the next mm gets the PASID (polled) */
+	deadline = mock_now_ms() + MOCK_POLL_MS;
+	do {
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			struct mock_iommu_sva_info mine, there;
+
+			CHILD_CHECK(!_test_cmd_bind(self->fd, self->dev2, &mine), 1);
+			if (mine.pasid != pasid) {
+				_test_cmd_destroy(self->fd, mine.bond_id);
+				_exit(10);
+			}
+			/* iommu_attach_handle_get() finds iommufd's handle there */
+			rc = _test_cmd_bind(self->fd, self->dev, &there);
+			if (!rc)
+				_test_cmd_destroy(self->fd, there.bond_id);
+			CHILD_CHECK(!_test_cmd_destroy(self->fd, mine.bond_id), 3);
+			_exit(rc == -EBUSY ? 0 : rc ? 4 : 5);
+		}
+		rc = mock_wait_exit(pid);
+		if (rc == 10)
+			mock_sleep_ms(10);
+	} while (rc == 10 && mock_now_ms() < deadline);
+	/* 10: the PASID never came back; 4, 5: the bind at it did not fail */
+	ASSERT_EQ(0, rc) TH_LOG("PASID %u", pasid);
+	reads_ioas_at(self->dev, pasid);
+}
+
 TEST_F(mixed, iommufd_attach_refused_at_sva_pasid)
 {
 	struct mock_iommu_sva_info info;
