@@ -693,7 +693,7 @@ TEST_F(iommufd, unbind_detaches)
 FIXTURE(mixed) {
 	int fd;
 	int ifd;
-	__u32 dev, dev2, bind, dev_id, ioas, hwpt;
+	__u32 inst, dev, dev2, bind, dev_id, ioas, hwpt;
 	size_t page;
 	unsigned char *buf;	/* IOAS memory, at IOVA */
 	unsigned char *mem;	/* the process's memory, for SVA */
@@ -702,7 +702,6 @@ FIXTURE(mixed) {
 FIXTURE_SETUP(mixed)
 {
 	const char *skip;
-	__u32 inst;
 	int ret;
 
 	self->ifd = -1;
@@ -715,9 +714,9 @@ FIXTURE_SETUP(mixed)
 		SKIP(return, "%s", MOCK_NO_IOMMUFD);
 	ASSERT_LE(0, self->ifd);
 	self->page = getpagesize();
-	test_cmd_instance_create(self->fd, 0, 0, &inst);
-	test_cmd_device_create(self->fd, inst, MOCK_PASID_BITS, 0, &self->dev);
-	test_cmd_device_create(self->fd, inst, MOCK_PASID_BITS, 0, &self->dev2);
+	test_cmd_instance_create(self->fd, 0, 0, &self->inst);
+	test_cmd_device_create(self->fd, self->inst, MOCK_PASID_BITS, 0, &self->dev);
+	test_cmd_device_create(self->fd, self->inst, MOCK_PASID_BITS, 0, &self->dev2);
 	skip = mock_sva_disabled(self->fd, self->dev2);
 	if (skip)
 		SKIP(return, "%s", skip);
@@ -869,6 +868,37 @@ TEST_F(mixed, allocator_hands_out_iommufd_pasid)
 	/* 10: the PASID never came back; 4, 5: the bind at it did not fail */
 	ASSERT_EQ(0, rc) TH_LOG("PASID %u", pasid);
 	reads_ioas_at(self->dev, pasid);
+}
+
+/*
+ * A group of two: iommufd owns the group through one device; a PASID it
+ * attaches is installed on every member (the core's group-wide PASID
+ * attach), and an SVA bond of the other member keeps the binding from
+ * giving the group's ownership back.
+ */
+TEST_F(mixed, group_peer)
+{
+	struct mock_iommu_sva_info info;
+	__u32 peer, dom;
+
+	test_cmd_device_create(self->fd, self->inst, MOCK_PASID_BITS, self->dev, &peer);
+	ASSERT_EQ(1, mixed_attach(PASID_A));
+	dom = mock_pasid_domain(self->fd, self->dev, PASID_A);
+	ASSERT_NE(0, dom);
+	test_pasid_domain(self->fd, peer, PASID_A, dom);
+	reads_ioas_at(peer, PASID_A);
+	/* A group with a PASID attached takes no new member */
+	test_err_device_create(EBUSY, self->fd, self->inst, MOCK_PASID_BITS, self->dev);
+	test_cmd_iommufd_detach(self->fd, self->bind, PASID_A, NULL);
+	test_pasid_domain(self->fd, peer, PASID_A, 0);
+	blocked_at(peer, PASID_A);
+
+	/* The peer's SVA bond: on the group iommufd owns, allowed */
+	test_cmd_bind(self->fd, peer, &info);
+	reads_mm_at(peer, info.pasid);
+	test_err_destroy(EBUSY, self->fd, self->bind);
+	test_cmd_destroy(self->fd, info.bond_id);
+	test_cmd_destroy(self->fd, self->bind);
 }
 
 TEST_F(mixed, iommufd_attach_refused_at_sva_pasid)
