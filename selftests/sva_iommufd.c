@@ -901,6 +901,28 @@ TEST_F(mixed, group_peer)
 	test_cmd_destroy(self->fd, self->bind);
 }
 
+/*
+ * The ownership is the group's: a member without PASIDs bound into iommufd
+ * holds it while the other member's SVA bond has a PASID attached, though
+ * nothing is attached on the member itself.
+ */
+TEST_F(mixed, group_member_without_pasids)
+{
+	struct mock_iommu_sva_info info;
+	__u32 nopasid, bind2;
+
+	test_cmd_device_create(self->fd, self->inst, 0, self->dev, &nopasid);
+	test_cmd_destroy(self->fd, self->bind);
+	test_cmd_iommufd_bind(self->fd, nopasid, self->ifd, &bind2, NULL);
+	test_cmd_bind(self->fd, self->dev, &info);
+	test_pasid_domain(self->fd, nopasid, info.pasid, 0);
+	test_err_destroy(EBUSY, self->fd, bind2);
+	test_cmd_destroy(self->fd, info.bond_id);
+	test_cmd_destroy(self->fd, bind2);
+	/* Given back for good: the other member binds again */
+	test_cmd_iommufd_bind(self->fd, self->dev, self->ifd, &self->bind, NULL);
+}
+
 TEST_F(mixed, iommufd_attach_refused_at_sva_pasid)
 {
 	struct mock_iommu_sva_info info;
