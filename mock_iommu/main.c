@@ -387,6 +387,9 @@ static int mock_cmd_tlb_info(struct mock_file *mf, struct mock_iommu_cmd *cmd)
  * @unlocked: @fn takes the file's lock itself, for as long as it needs
  * @new_id: where the handler puts the id of an object it created, so that
  *	a failed copy back to user space can undo the command
+ * @out_first: the command cannot be undone (a PASID attached, replaced or
+ *	detached through iommufd): the caller's structure is written back
+ *	unchanged before it runs, so that a copy that would fail fails first
  */
 struct mock_op {
 	int (*fn)(struct mock_file *mf, struct mock_iommu_cmd *cmd);
@@ -394,6 +397,7 @@ struct mock_op {
 	bool takes_id;
 	bool unlocked;
 	size_t new_id;
+	bool out_first;
 };
 
 #define MOCK_OP(_op, _fn, _last, _takes_id, _new_id)			\
@@ -402,6 +406,15 @@ struct mock_op {
 		.min_size = offsetofend(struct mock_iommu_cmd, _last),	\
 		.takes_id = _takes_id,					\
 		.new_id = _new_id,					\
+	}
+
+/* The iommufd PASID ops: take a binding id, create nothing, undo nothing */
+#define MOCK_OP_OUT_FIRST(_op, _fn)					\
+	[_op] = {							\
+		.fn = _fn,						\
+		.min_size = offsetofend(struct mock_iommu_cmd, iommufd), \
+		.takes_id = true,					\
+		.out_first = true,					\
 	}
 
 static const struct mock_op mock_ops[] = {
@@ -451,12 +464,10 @@ static const struct mock_op mock_ops[] = {
 	MOCK_OP(MOCK_IOMMU_OP_TLB_INFO, mock_cmd_tlb_info, tlb_info, true, 0),
 	MOCK_OP(MOCK_IOMMU_OP_IOMMUFD_BIND, mock_iommufd_cmd_bind, iommufd,
 		true, offsetof(struct mock_iommu_cmd, iommufd.out_bind_id)),
-	MOCK_OP(MOCK_IOMMU_OP_IOMMUFD_ATTACH, mock_iommufd_cmd_attach, iommufd,
-		true, 0),
-	MOCK_OP(MOCK_IOMMU_OP_IOMMUFD_REPLACE, mock_iommufd_cmd_replace,
-		iommufd, true, 0),
-	MOCK_OP(MOCK_IOMMU_OP_IOMMUFD_DETACH, mock_iommufd_cmd_detach, iommufd,
-		true, 0),
+	MOCK_OP_OUT_FIRST(MOCK_IOMMU_OP_IOMMUFD_ATTACH, mock_iommufd_cmd_attach),
+	MOCK_OP_OUT_FIRST(MOCK_IOMMU_OP_IOMMUFD_REPLACE,
+			  mock_iommufd_cmd_replace),
+	MOCK_OP_OUT_FIRST(MOCK_IOMMU_OP_IOMMUFD_DETACH, mock_iommufd_cmd_detach),
 };
 
 static long mock_fops_ioctl(struct file *filp, unsigned int cmd,
@@ -498,6 +509,10 @@ static long mock_fops_ioctl(struct file *filp, unsigned int cmd,
 			rc = -EFAULT;
 		return rc;
 	}
+
+	if (op->out_first &&
+	    copy_to_user(ucmd, &kcmd, min_t(size_t, size, sizeof(kcmd))))
+		return -EFAULT;
 
 	mutex_lock(&mf->lock);
 	rc = op->fn(mf, &kcmd);

@@ -14,6 +14,7 @@
  */
 #include <linux/iommufd.h>
 #include <poll.h>
+#include <stddef.h>
 
 #include "mock_iommu_utils.h"
 
@@ -629,7 +630,7 @@ TEST_F(iommufd, fault_pending_at_detach)
 
 TEST_F(iommufd, bad_requests)
 {
-	struct mock_iommu_cmd cmd = {};
+	struct mock_iommu_cmd cmd = {}, *ro;
 	__u32 dom;
 
 	dom = attach(PASID_A, self->hwpt);
@@ -653,6 +654,27 @@ TEST_F(iommufd, bad_requests)
 	cmd.iommufd.iommufd = self->ifd;
 	cmd.iommufd.pasid = 1;
 	ASSERT_EQ(-EINVAL, mock_ioctl(self->fd, MOCK_IOMMU_OP_IOMMUFD_BIND, self->dev2, &cmd));
+	/* A caller's struct must cover the ops' part of the union */
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.size = offsetof(struct mock_iommu_cmd, iommufd) + sizeof(cmd.iommufd) - 1;
+	cmd.op = MOCK_IOMMU_OP_IOMMUFD_ATTACH;
+	cmd.id = self->bind;
+	cmd.iommufd.pasid = PASID_B;
+	cmd.iommufd.pt_id = self->hwpt;
+	ASSERT_EQ(-1, ioctl(self->fd, MOCK_IOMMU_CMD, &cmd));
+	ASSERT_EQ(EINVAL, errno);
+	/* A command whose results cannot be written back is not carried out */
+	ro = mmap(NULL, self->page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	ro->size = sizeof(*ro);
+	ro->op = MOCK_IOMMU_OP_IOMMUFD_ATTACH;
+	ro->id = self->bind;
+	ro->iommufd.pasid = PASID_B;
+	ro->iommufd.pt_id = self->hwpt;
+	ASSERT_EQ(0, mprotect(ro, self->page, PROT_READ));
+	ASSERT_EQ(-1, ioctl(self->fd, MOCK_IOMMU_CMD, ro));
+	ASSERT_EQ(EFAULT, errno);
+	munmap(ro, self->page);
 	/* One binding per device; the file must be /dev/iommu */
 	test_err_iommufd_bind(EBUSY, self->fd, self->dev, self->ifd);
 	test_err_iommufd_bind(EBADFD, self->fd, self->dev2, self->fd);
