@@ -345,7 +345,7 @@ struct mock_domain *mock_domain_of(struct iommu_domain *domain)
 		return NULL;
 	if (domain->ops == &mock_sva_domain_ops)
 		return to_mock_domain(domain);
-#ifdef MOCK_HAVE_PAGING
+#if defined(HAVE_DOMAIN_ALLOC_PAGING_FLAGS) && defined(HAVE_SET_DEV_PASID_OLD)
 	if (domain->ops == &mock_paging_domain_ops)
 		return to_mock_domain(domain);
 #endif

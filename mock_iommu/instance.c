@@ -158,7 +158,7 @@ static struct iommu_domain mock_blocked_domain = {
 
 const struct iommu_ops mock_iommu_ops = {
 	.domain_alloc_sva = mock_domain_alloc_sva,
-#ifdef MOCK_HAVE_PAGING
+#if defined(HAVE_DOMAIN_ALLOC_PAGING_FLAGS) && defined(HAVE_SET_DEV_PASID_OLD)
 	.domain_alloc_paging_flags = mock_domain_alloc_paging_flags,
 #endif
 	.capable = mock_capable,

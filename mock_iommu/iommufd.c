@@ -23,7 +23,20 @@
 
 #include "mock_iommu.h"
 
-#ifdef MOCK_HAVE_IOMMUFD
+/*
+ * Paging domains, an iommufd that attaches at a PASID, and CONFIG_IOMMUFD.
+ * One condition per line: the in-tree copy resolves the probes with
+ * unifdef, which keeps what it cannot evaluate only where it stands alone.
+ */
+#if defined(HAVE_DOMAIN_ALLOC_PAGING_FLAGS) && defined(HAVE_SET_DEV_PASID_OLD)
+#ifdef HAVE_IOMMUFD_DEVICE_PASID
+#if IS_ENABLED(CONFIG_IOMMUFD)
+#define MOCK_IOMMUFD	1
+#endif
+#endif
+#endif
+
+#ifdef MOCK_IOMMUFD
 
 MODULE_IMPORT_NS("IOMMUFD");
 
@@ -234,7 +247,7 @@ int mock_iommufd_unbind(struct mock_file *mf, struct mock_obj *obj)
 	return 0;
 }
 
-#else /* !MOCK_HAVE_IOMMUFD */
+#else /* no iommufd, or it cannot attach PASIDs */
 
 int mock_iommufd_cmd_bind(struct mock_file *mf, struct mock_iommu_cmd *cmd)
 {
@@ -262,4 +275,4 @@ int mock_iommufd_unbind(struct mock_file *mf, struct mock_obj *obj)
 	return -EINVAL;
 }
 
-#endif /* MOCK_HAVE_IOMMUFD */
+#endif /* iommufd */

@@ -70,16 +70,11 @@
 
 /*
  * Paging domains (paging.c) need the allocator iommufd calls and the
- * set_dev_pasid() of 6.13+; the iommufd ops (iommufd.c) need those and
- * iommufd attaching at a PASID, and answer -EOPNOTSUPP elsewhere.
+ * set_dev_pasid() of 6.13+; the iommufd ops (iommufd.c) need those, an
+ * iommufd that attaches at a PASID and CONFIG_IOMMUFD, and answer
+ * -EOPNOTSUPP elsewhere. The conditions are spelled out where they apply,
+ * so that the in-tree copy of the module loses them (kselftest-tree.sh).
  */
-#if defined(HAVE_DOMAIN_ALLOC_PAGING_FLAGS) && defined(HAVE_SET_DEV_PASID_OLD)
-#define MOCK_HAVE_PAGING 1
-#endif
-#if defined(MOCK_HAVE_PAGING) && defined(HAVE_IOMMUFD_DEVICE_PASID) && \
-	IS_ENABLED(CONFIG_IOMMUFD)
-#define MOCK_HAVE_IOMMUFD 1
-#endif
 
 /* Kernels before the typed allocators (6.12) */
 #ifndef kzalloc_obj
@@ -442,7 +437,7 @@ void mock_handle_info(struct iommu_sva *handle, u32 *pasid, u32 *handle_users,
 		      u32 *domain_id, u32 *domain_users);
 
 /* paging.c */
-#ifdef MOCK_HAVE_PAGING
+#if defined(HAVE_DOMAIN_ALLOC_PAGING_FLAGS) && defined(HAVE_SET_DEV_PASID_OLD)
 extern const struct iommu_domain_ops mock_paging_domain_ops;
 struct iommu_domain *mock_domain_alloc_paging_flags(struct device *dev,
 						    u32 flags,

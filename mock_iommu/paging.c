@@ -20,7 +20,7 @@
 
 #include "mock_iommu.h"
 
-#ifdef MOCK_HAVE_PAGING
+#if defined(HAVE_DOMAIN_ALLOC_PAGING_FLAGS) && defined(HAVE_SET_DEV_PASID_OLD)
 
 /* 48-bit IOVAs, like a 4-level page table */
 #define MOCK_PAGING_APERTURE_END	((1ULL << 48) - 1)
@@ -219,7 +219,7 @@ struct page *mock_paging_translate(struct mock_domain *md, u64 iova,
 	return page;
 }
 
-#else /* !MOCK_HAVE_PAGING */
+#else /* no paging domains */
 
 struct page *mock_paging_translate(struct mock_domain *md, u64 iova,
 				   bool write)
@@ -227,4 +227,4 @@ struct page *mock_paging_translate(struct mock_domain *md, u64 iova,
 	return NULL;
 }
 
-#endif /* MOCK_HAVE_PAGING */
+#endif /* paging domains */

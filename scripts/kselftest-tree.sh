@@ -16,6 +16,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${SVA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sva-kselftest}
 state_get() { sed -n "s/^$1=//p" "$cache/state" 2>/dev/null | tail -n 1 || true; }
 die() { echo "kselftest-tree: $*" >&2; exit 1; }
+# The programs sva.sh $1 lists in its progs="..." block, on one line
+sva_progs() { awk '/^progs="$/ { f = 1; next } f && /^"$/ { exit } f' "$1" | xargs; }
 
 tree=${1:?usage: kselftest-tree.sh <kernel tree> [<kernel build dir>]}
 kdir=${2:-${KDIR:-$(state_get KDIR)}}
@@ -78,7 +80,7 @@ cp "$root/mock_iommu/uapi/mock_iommu.h" "$dest/mock_iommu/uapi/"
 	grep -E '^(obj-m|mock_iommu-y)' "$root/mock_iommu/Kbuild"
 } >"$dest/mock_iommu/Kbuild"
 cp "$root/kselftest/mock_iommu.mk" "$dest/mock_iommu/Makefile"
-if grep -nE 'HAVE_[A-Z]|conftest' "$dest"/mock_iommu/*.[ch] "$dest/mock_iommu/Kbuild"; then
+if grep -nE '\bHAVE_[A-Z]|conftest' "$dest"/mock_iommu/*.[ch] "$dest/mock_iommu/Kbuild"; then
 	die "compatibility probes left in the in-tree module (above)"
 fi
 
@@ -88,11 +90,15 @@ for p in $progs; do
 done
 cp "$root"/selftests/*.h "$root/kselftest/settings" \
 	"$root/kselftest/config" "$root/kselftest/config.x86_64" "$dest/"
-install -m 755 "$root/kselftest/sva.sh" "$dest/sva.sh"
-sed -i "s/^progs=.*/progs=\"$progs\"/" "$dest/sva.sh"
+# The progs="..." block of sva.sh: lines of at most 8 programs
+PROGS_BLOCK=$(echo "$progs" | xargs -n 8) awk \
+	'/^progs="$/ { print; print ENVIRON["PROGS_BLOCK"]; skip = 1; next }
+	 skip && /^"$/ { skip = 0 } !skip' \
+	"$root/kselftest/sva.sh" >"$dest/sva.sh"
+chmod 755 "$dest/sva.sh"
 list=$(for p in $progs; do printf 'TEST_GEN_PROGS_EXTENDED += %s\\n' "$p"; done)
 sed "s/^@PROGS@\$/${list%\\n}/" "$root/kselftest/Makefile" >"$dest/Makefile"
-if [ "$(sed -n 's/^progs="\(.*\)"$/\1/p' "$root/kselftest/sva.sh")" != "$progs" ]; then
+if [ "$(sva_progs "$root/kselftest/sva.sh")" != "$(echo "$progs" | xargs)" ]; then
 	echo "kselftest-tree: note: kselftest/sva.sh lists other programs than selftests/Makefile; the tree gets: $progs" >&2
 fi
 echo "kselftest-tree: wrote $dest ($(echo "$progs" | wc -w) programs, module, sva.sh)"

@@ -54,7 +54,7 @@ cp "$ksrc/$sel/lib.mk" "$stage/$sel/"
 mkdir -p "$stage/include/linux"
 cp "$ksrc/include/linux/slab.h" "$stage/include/linux/"
 "$root/scripts/kselftest-tree.sh" "$stage" "$kdir" >&2
-progs=$(sed -n 's/^progs="\(.*\)"$/\1/p' "$stage/$t/sva.sh")
+progs=$(awk '/^progs="$/ { f = 1; next } f && /^"$/ { exit } f' "$stage/$t/sva.sh" | xargs)
 nprogs=$(echo "$progs" | wc -w)
 mkdir -p "$repo/$t"
 
