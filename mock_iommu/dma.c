@@ -315,6 +315,17 @@ void mock_dma_drain(struct mock_dev *mdev, ioasid_t pasid)
 		kfree(prq);
 }
 
+/*
+ * The domain at a PASID of @mdev was replaced: wait for the transfers that
+ * hold the dma_lock, which may still use the old domain. Those waiting for
+ * a page response hold nothing of it: they look the PASID up again first.
+ */
+void mock_dma_quiesce(struct mock_dev *mdev)
+{
+	down_write(&mdev->dma_lock);
+	up_write(&mdev->dma_lock);
+}
+
 void mock_page_response(struct device *dev, struct iopf_fault *evt,
 			struct iommu_page_response *msg)
 {

@@ -427,6 +427,14 @@ int mock_domain_attach(struct mock_domain *md, struct mock_dev *mdev,
 		rc = mock_pasid_set(mdev, pasid, md);
 	}
 	mutex_unlock(&mock_lock);
+	/*
+	 * A replace (iommufd's, or the core's rollback) swaps the domain
+	 * under running transfers: once it returns the old domain may be
+	 * freed, so wait for the transfers that may still walk it. They see
+	 * the new domain at their next page and stop (aborted).
+	 */
+	if (!rc && old && old != md)
+		mock_dma_quiesce(mdev);
 out:
 	if (rc)
 		mock_dev_count(mdev, MOCK_CNT_ATTACH_FAILED, 1);

@@ -418,6 +418,7 @@ void mock_domain_exit(void);
 void mock_dma_init_dev(struct mock_dev *mdev);
 int mock_dma(struct mock_dev *mdev, struct mock_iommu_dma *dma);
 void mock_dma_drain(struct mock_dev *mdev, ioasid_t pasid);
+void mock_dma_quiesce(struct mock_dev *mdev);
 void mock_page_response(struct device *dev, struct iopf_fault *evt,
 			struct iommu_page_response *msg);
 void mock_tlb_invalidate(u32 domain_id, unsigned long start,

@@ -81,6 +81,13 @@ static int hwpt_alloc(int ifd, __u32 dev_id, __u32 pt_id, __u32 flags, __u32 *hw
 	return ret;
 }
 
+static int iommufd_destroy(int ifd, __u32 id)
+{
+	struct iommu_destroy cmd = { .size = sizeof(cmd), .id = id };
+
+	return iommufd_ioctl(ifd, IOMMU_DESTROY, &cmd);
+}
+
 static int fault_alloc(int ifd, __u32 *fault_id, int *fault_fd)
 {
 	struct iommu_fault_alloc cmd = { .size = sizeof(cmd) };
@@ -495,6 +502,88 @@ TEST_F(iommufd, replace)
 	reads_ioas(self->dev, PASID_A);
 	test_cmd_iommufd_detach(self->fd, self->bind, PASID_A, NULL);
 	free(seen);
+}
+
+/* Transfers in a loop until told to stop; what they ended with */
+struct looper {
+	pthread_t thread;
+	int fd;
+	__u32 dev;
+	size_t len;
+	bool stop;		/* read and written with __atomic builtins */
+	unsigned int ok, aborted, other, torn;
+	unsigned char a, b;	/* the bytes of the two IOASes */
+};
+
+static void *looper_run(void *arg)
+{
+	struct looper *l = arg;
+	unsigned char *seen = malloc(l->len);
+	struct mock_iommu_dma d;
+
+	while (seen && !__atomic_load_n(&l->stop, __ATOMIC_RELAXED)) {
+		memset(seen, 0, l->len);
+		if (_test_cmd_dma(l->fd, l->dev, PASID_A, MOCK_IOMMU_DMA_READ, 0,
+				  (void *)(uintptr_t)IOVA, l->len, seen, 0, &d)) {
+			l->other++;
+		} else if (d.out_status == MOCK_IOMMU_DMA_OK) {
+			l->ok++;
+			/* All of it through one domain: one IOAS's bytes */
+			if (!mock_all_bytes(seen, l->len, l->a) &&
+			    !mock_all_bytes(seen, l->len, l->b))
+				l->torn++;
+		} else if (d.out_status == MOCK_IOMMU_DMA_ABORTED) {
+			l->aborted++;
+		} else {
+			l->other++;
+		}
+	}
+	free(seen);
+	return NULL;
+}
+
+/*
+ * Replace the PASID's HWPT under running transfers and destroy the old
+ * one each time: a transfer finishes in one domain or stops aborted, and
+ * none walks a domain after iommufd freed it (KASAN would say).
+ */
+TEST_F(iommufd, replace_under_transfers)
+{
+	struct looper l = { .fd = self->fd, .dev = self->dev, .len = self->len };
+	unsigned char *other = mock_map_pages(self->len, PROT_READ | PROT_WRITE);
+	__u32 ioas2, cur, next, ioas[2];
+	int i;
+
+	ASSERT_NE(NULL, other);
+	/* The fixture's buffer, one byte throughout, and another */
+	memset(self->buf, 0x61, self->len);
+	memset(other, 0x62, self->len);
+	l.a = 0x61;
+	l.b = 0x62;
+	ASSERT_EQ(0, ioas_alloc(self->ifd, &ioas2));
+	ASSERT_EQ(0, ioas_map(self->ifd, ioas2, other, self->len, IOVA,
+			      IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE));
+	ioas[0] = self->ioas;
+	ioas[1] = ioas2;
+	ASSERT_EQ(0, hwpt_alloc(self->ifd, self->dev_id, self->ioas, IOMMU_HWPT_ALLOC_PASID,
+				&cur));
+	attach(PASID_A, cur);
+	ASSERT_EQ(0, pthread_create(&l.thread, NULL, looper_run, &l));
+	for (i = 0; i < 40; i++) {
+		ASSERT_EQ(0, hwpt_alloc(self->ifd, self->dev_id, ioas[(i + 1) % 2],
+					IOMMU_HWPT_ALLOC_PASID, &next));
+		test_cmd_iommufd_replace(self->fd, self->bind, PASID_A, next, NULL);
+		/* No longer attached anywhere: iommufd frees its domain now */
+		ASSERT_EQ(0, iommufd_destroy(self->ifd, cur));
+		cur = next;
+	}
+	__atomic_store_n(&l.stop, true, __ATOMIC_RELAXED);
+	ASSERT_EQ(0, pthread_join(l.thread, NULL));
+	TH_LOG("%u transfers complete, %u aborted", l.ok, l.aborted);
+	ASSERT_EQ(0, l.other);
+	ASSERT_EQ(0, l.torn);
+	ASSERT_LT(0, l.ok + l.aborted);
+	test_cmd_iommufd_detach(self->fd, self->bind, PASID_A, NULL);
 }
 
 TEST_F(iommufd, hwpt_without_pasid_flag)
