@@ -15,11 +15,9 @@
 # SVA_PROG_TIMEOUT (seconds, default 300) limits each program.
 
 dir=$(cd "$(dirname "$0")" && pwd)
-# The programs, one block (scripts/kselftest-tree.sh rewrites and reads it)
-progs="
-sva_bind sva_pasid sva_faults sva_lifecycle sva_notifier sva_uapi sva_dma sva_uacce
-sva_prq sva_kva sva_answers sva_widths sva_fail_nth sva_iommufd
-"
+progs="sva_bind sva_pasid sva_faults sva_lifecycle sva_notifier
+	sva_uapi sva_dma sva_uacce sva_prq sva_kva
+	sva_answers sva_widths sva_fail_nth sva_iommufd"
 module=mock_iommu
 ko=$dir/$module/$module.ko
 prog_timeout=${SVA_PROG_TIMEOUT:-300}

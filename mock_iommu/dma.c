@@ -142,6 +142,8 @@ struct mock_prq {
  * @fault: @md is a paging domain with a fault handler (iommufd's fault
  *	queue): a missing page is requested, as for SVA; without one a
  *	missing page is a fault at once, as hardware without PRI for it
+ * @stray: its one page request goes where no domain leads (REQ_UNATTACHED,
+ *	REQ_NO_PASID): sent without the attach check, answered by the core
  * @deadline: jiffies after which no page request is waited for
  */
 struct mock_xfer {
@@ -154,6 +156,7 @@ struct mock_xfer {
 	bool write;
 	bool paging;
 	bool fault;
+	bool stray;
 	unsigned long deadline;
 };
 
@@ -397,6 +400,7 @@ static int mock_page_request(struct mock_xfer *x, const unsigned long *addrs,
 	prq = kzalloc_obj(*prq);
 	if (!prq)
 		return -ENOMEM;
+	/* Without a PASID the core answers with @pasid 0, as it reads it */
 	prq->pasid = x->dma->pasid;
 	init_completion(&prq->done);
 
@@ -420,16 +424,19 @@ static int mock_page_request(struct mock_xfer *x, const unsigned long *addrs,
 	 * not see it: look again now that it is (the detach aborts listed
 	 * requests after clearing).
 	 */
-	if (mock_xfer_attached(x)) {
+	if (x->stray || mock_xfer_attached(x)) {
 		for (page = 0; page < n; page++) {
 			struct iopf_fault evt = {};
 			struct iommu_fault_page_request *prm = &evt.fault.prm;
 
 			evt.fault.type = IOMMU_FAULT_PAGE_REQ;
-			prm->flags = IOMMU_FAULT_PAGE_REQUEST_PASID_VALID;
+			if (!(x->dma->flags & MOCK_IOMMU_DMA_REQ_NO_PASID))
+				prm->flags = IOMMU_FAULT_PAGE_REQUEST_PASID_VALID;
 			if (page == n - 1)
-				prm->flags |= IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE |
-					      IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID;
+				prm->flags |= IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE;
+			if (page == n - 1 &&
+			    !(x->dma->flags & MOCK_IOMMU_DMA_REQ_NO_PASID))
+				prm->flags |= IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID;
 			prm->pasid = prq->pasid;
 			prm->grpid = prq->grpid;
 			/* A user-mode access: the core's handler checks the VMA */
@@ -441,14 +448,28 @@ static int mock_page_request(struct mock_xfer *x, const unsigned long *addrs,
 			if (x->dma->flags & MOCK_IOMMU_DMA_REQ_PRIV)
 				prm->perm |= IOMMU_FAULT_PERM_PRIV;
 			prm->addr = addrs[page];
+			/*
+			 * The queue overflowed before the group's last
+			 * request: the driver drops the partial faults
+			 * recorded so far, as intel's PRQ handler does on
+			 * overflow, and the last one arrives alone.
+			 */
+			if (page == n - 1 && n > 1 &&
+			    x->dma->flags & MOCK_IOMMU_DMA_PRQ_OVERFLOW)
+				iopf_queue_discard_partial(mdev->inst->iopf_queue);
 			mock_dev_count(mdev, MOCK_CNT_PAGE_REQUESTS, 1);
 			x->dma->out_page_requests++;
 			/*
-			 * Whatever fails in there is answered through
-			 * page_response(), even a request that is not the
-			 * last: the group got its answer, send no more.
+			 * A request the core refuses outright (no handler)
+			 * is answered through page_response(), even one that
+			 * is not the last: the group got its answer, send no
+			 * more. A non-last one it fails to record (no memory
+			 * for the partial fault) gets no answer: hardware
+			 * knows nothing of it and sends the rest of the
+			 * group, whose answer then covers fewer pages.
 			 */
-			if (iommu_report_device_fault(&mdev->pdev->dev, &evt))
+			if (iommu_report_device_fault(&mdev->pdev->dev, &evt) &&
+			    completion_done(&prq->done))
 				break;
 		}
 
@@ -785,6 +806,30 @@ static int mock_xfer_run(struct mock_xfer *x)
 	return MOCK_IOMMU_DMA_OK;
 }
 
+/*
+ * A page request at the transfer's first page where no domain leads: the
+ * core finds no handler and must answer it (INVALID) at once, from
+ * iommu_report_device_fault(). Returns the status, or a negative errno.
+ */
+static int mock_xfer_stray_request(struct mock_xfer *x)
+{
+	struct mock_iommu_dma *dma = x->dma;
+	unsigned long addr = dma->iova & PAGE_MASK;
+	int code;
+
+	x->stray = true;
+	dma->out_fault_addr = dma->iova;
+	code = mock_page_request(x, &addr, 1);
+	if (code == -ETIMEDOUT)
+		return MOCK_IOMMU_DMA_TIMEOUT;
+	if (code == -ECANCELED)
+		return MOCK_IOMMU_DMA_ABORTED;
+	if (code < 0)
+		return code;
+	dma->out_response = code;
+	return MOCK_IOMMU_DMA_PAGE_FAULT;
+}
+
 static int mock_dma_check(struct mock_dev *mdev,
 			  const struct mock_iommu_dma *dma)
 {
@@ -792,13 +837,23 @@ static int mock_dma_check(struct mock_dev *mdev,
 			  MOCK_IOMMU_DMA_PRG;
 	/* What a page request asks for: only where requests are sent */
 	const u32 reqs = MOCK_IOMMU_DMA_REQ_EXEC | MOCK_IOMMU_DMA_REQ_PRIV;
+	/* Where a request goes: one request, in the default mode */
+	const u32 stray = MOCK_IOMMU_DMA_REQ_UNATTACHED |
+			  MOCK_IOMMU_DMA_REQ_NO_PASID;
+	bool no_pasid = dma->flags & MOCK_IOMMU_DMA_REQ_NO_PASID;
 	bool fill = dma->op == MOCK_IOMMU_DMA_FILL;
 
 	if (dma->op < MOCK_IOMMU_DMA_READ || dma->op > MOCK_IOMMU_DMA_COMPARE)
 		return -EINVAL;
-	if (dma->flags & ~(modes | reqs) || hweight32(dma->flags & modes) > 1 ||
+	if (dma->flags & ~(modes | reqs | stray | MOCK_IOMMU_DMA_PRQ_OVERFLOW) ||
+	    hweight32(dma->flags & modes) > 1 ||
 	    (dma->flags & reqs &&
-	     dma->flags & (MOCK_IOMMU_DMA_PINNED | MOCK_IOMMU_DMA_NO_PRI)))
+	     dma->flags & (MOCK_IOMMU_DMA_PINNED | MOCK_IOMMU_DMA_NO_PRI)) ||
+	    (dma->flags & stray && dma->flags & modes) ||
+	    hweight32(dma->flags & stray) > 1)
+		return -EINVAL;
+	if (dma->flags & MOCK_IOMMU_DMA_PRQ_OVERFLOW &&
+	    !(dma->flags & MOCK_IOMMU_DMA_PRG))
 		return -EINVAL;
 	if (fill ? dma->uptr || dma->fill > U8_MAX : !dma->uptr || dma->fill)
 		return -EINVAL;
@@ -808,7 +863,8 @@ static int mock_dma_check(struct mock_dev *mdev,
 	if (dma->__reserved || dma->timeout_ms > MOCK_IOMMU_DMA_MAX_TIMEOUT_MS)
 		return -EINVAL;
 	/* PASID 0 is the requester ID's own: no SVA there */
-	if (!dma->pasid || dma->pasid >= mdev->pdev->dev.iommu->max_pasids)
+	if (no_pasid ? dma->pasid :
+	    !dma->pasid || dma->pasid >= mdev->pdev->dev.iommu->max_pasids)
 		return -EINVAL;
 	if (!(dma->flags & (MOCK_IOMMU_DMA_PINNED | MOCK_IOMMU_DMA_NO_PRI)) &&
 	    !mock_dev_does_pri(mdev))
@@ -857,11 +913,16 @@ int mock_dma(struct mock_dev *mdev, struct mock_iommu_dma *dma)
 						 min(dma_timeout_ms,
 						     MOCK_IOMMU_DMA_MAX_TIMEOUT_MS));
 	down_read(&mdev->dma_lock);
-	mutex_lock(&mock_lock);
-	x.md = xa_load(&mdev->pasids, dma->pasid);
-	mutex_unlock(&mock_lock);
+	if (!(dma->flags & MOCK_IOMMU_DMA_REQ_NO_PASID)) {
+		mutex_lock(&mock_lock);
+		x.md = xa_load(&mdev->pasids, dma->pasid);
+		mutex_unlock(&mock_lock);
+	}
 	if (!x.md) {
 		rc = MOCK_IOMMU_DMA_NO_DOMAIN;
+		if (dma->flags & (MOCK_IOMMU_DMA_REQ_UNATTACHED |
+				  MOCK_IOMMU_DMA_REQ_NO_PASID))
+			rc = mock_xfer_stray_request(&x);
 	} else {
 		dma->out_domain_id = x.md->id;
 		x.domain_id = x.md->id;

@@ -16,8 +16,6 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${SVA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sva-kselftest}
 state_get() { sed -n "s/^$1=//p" "$cache/state" 2>/dev/null | tail -n 1 || true; }
 die() { echo "kselftest-tree: $*" >&2; exit 1; }
-# The programs sva.sh $1 lists in its progs="..." block, on one line
-sva_progs() { awk '/^progs="$/ { f = 1; next } f && /^"$/ { exit } f' "$1" | xargs; }
 
 tree=${1:?usage: kselftest-tree.sh <kernel tree> [<kernel build dir>]}
 kdir=${2:-${KDIR:-$(state_get KDIR)}}
@@ -80,7 +78,8 @@ cp "$root/mock_iommu/uapi/mock_iommu.h" "$dest/mock_iommu/uapi/"
 	grep -E '^(obj-m|mock_iommu-y)' "$root/mock_iommu/Kbuild"
 } >"$dest/mock_iommu/Kbuild"
 cp "$root/kselftest/mock_iommu.mk" "$dest/mock_iommu/Makefile"
-if grep -nE '\bHAVE_[A-Z]|conftest' "$dest"/mock_iommu/*.[ch] "$dest/mock_iommu/Kbuild"; then
+# (the probes' HAVE_* names, not the kernel's CONFIG_HAVE_* symbols)
+if grep -nE '(^|[^A-Z0-9_])HAVE_[A-Z]|conftest' "$dest"/mock_iommu/*.[ch] "$dest/mock_iommu/Kbuild"; then
 	die "compatibility probes left in the in-tree module (above)"
 fi
 
@@ -90,15 +89,25 @@ for p in $progs; do
 done
 cp "$root"/selftests/*.h "$root/kselftest/settings" \
 	"$root/kselftest/config" "$root/kselftest/config.x86_64" "$dest/"
-# The progs="..." block of sva.sh: lines of at most 8 programs
-PROGS_BLOCK=$(echo "$progs" | xargs -n 8) awk \
-	'/^progs="$/ { print; print ENVIRON["PROGS_BLOCK"]; skip = 1; next }
-	 skip && /^"$/ { skip = 0 } !skip' \
-	"$root/kselftest/sva.sh" >"$dest/sva.sh"
+# sva.sh's list (progs="..." over one or more lines) becomes the programs
+# of selftests/Makefile, five to a line (checkpatch's line length).
+progs_block() {
+	# progs_block <sva.sh>: the words of its progs="..." assignment
+	awk 'b { print; if (/"$/) exit; next }
+	     /^progs="/ { print; b = !/^progs=".*"$/ || /^progs="$/; if (!b) exit }' "$1" |
+		sed -e 's/^progs="//' -e 's/"$//' | tr -s ' \t\n' ' ' | sed 's/^ //; s/ $//'
+}
+# shellcheck disable=SC2086 # word splitting of the list is meant
+flat=$(printf '%s\n' $progs | xargs)
+wrapped=$(printf '%s\n' "$flat" | xargs -n 5 | sed '2,$s/^/\t/')
+WRAPPED=$wrapped awk 'b { if (/"$/) b = 0; next }
+	/^progs="/ { print "progs=\"" ENVIRON["WRAPPED"] "\""; b = !/^progs=".*"$/ || /^progs="$/; next }
+	{ print }' "$root/kselftest/sva.sh" >"$dest/sva.sh"
 chmod 755 "$dest/sva.sh"
+[ "$(progs_block "$dest/sva.sh")" = "$flat" ] || die "could not write the program list into sva.sh"
 list=$(for p in $progs; do printf 'TEST_GEN_PROGS_EXTENDED += %s\\n' "$p"; done)
 sed "s/^@PROGS@\$/${list%\\n}/" "$root/kselftest/Makefile" >"$dest/Makefile"
-if [ "$(sva_progs "$root/kselftest/sva.sh")" != "$(echo "$progs" | xargs)" ]; then
+if [ "$(progs_block "$root/kselftest/sva.sh")" != "$flat" ]; then
 	echo "kselftest-tree: note: kselftest/sva.sh lists other programs than selftests/Makefile; the tree gets: $progs" >&2
 fi
 echo "kselftest-tree: wrote $dest ($(echo "$progs" | wc -w) programs, module, sva.sh)"

@@ -54,7 +54,15 @@ cp "$ksrc/$sel/lib.mk" "$stage/$sel/"
 mkdir -p "$stage/include/linux"
 cp "$ksrc/include/linux/slab.h" "$stage/include/linux/"
 "$root/scripts/kselftest-tree.sh" "$stage" "$kdir" >&2
-progs=$(awk '/^progs="$/ { f = 1; next } f && /^"$/ { exit } f' "$stage/$t/sva.sh" | xargs)
+# sva.sh's progs="..." assignment, over one or more lines
+progs=$(awk 'b { print; if (/"$/) exit; next }
+	/^progs="/ { print; b = !/^progs=".*"$/ || /^progs="$/; if (!b) exit }' "$stage/$t/sva.sh" |
+	sed -e 's/^progs="//' -e 's/"$//' | xargs)
+want=$(make -s --no-print-directory -C "$root/selftests" list | xargs)
+if [ -z "$progs" ] || [ "$progs" != "$want" ]; then
+	echo "series: sva.sh runs '$progs', selftests/Makefile builds '$want'" >&2
+	exit 1
+fi
 nprogs=$(echo "$progs" | wc -w)
 mkdir -p "$repo/$t"
 
@@ -123,10 +131,15 @@ commit "$msg"
 
 # 2: the programs
 for p in $progs; do cp "$stage/$t/$p.c" "$repo/$t/"; done
-cp "$stage/$t/mock_iommu_utils.h" "$repo/$t/"
+# the programs' headers: every one the target's LOCAL_HDRS names must be here
+cp "$stage/$t/"*.h "$repo/$t/"
+read -ra hdrs <<<"$(sed -n 's/^LOCAL_HDRS += //p' "$stage/$t/Makefile" | xargs)"
+for h in "${hdrs[@]}"; do
+	[ -f "$repo/$t/$h" ] || { echo "series: $t/$h, in LOCAL_HDRS, is in no patch" >&2; exit 1; }
+done
 grep -v '^TEST_PROGS := ' "$stage/$t/Makefile" >"$repo/$t/Makefile"
 git add "$t"
-maint "$t/Makefile" "$t/mock_iommu/" "$t/mock_iommu_utils.h" "$t/sva_*.c"
+maint "$t/Makefile" "$t/mock_iommu/" "$t/*.h" "$t/sva_*.c"
 {
 	cat <<'M'
 selftests/iommu: add SVA tests on the mock IOMMU driver

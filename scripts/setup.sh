@@ -31,6 +31,9 @@ packages=(
 	sparse shellcheck
 	# make coverage: lcov and genhtml (gcov comes with gcc)
 	lcov
+	# make series and make kselftest-accept: the module's compatibility
+	# probes resolved for the target tree
+	unifdef
 )
 
 installed() {

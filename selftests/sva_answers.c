@@ -231,7 +231,48 @@ TEST_F(answers, page_past_end_of_file)
 	close(mfd);
 }
 
-/* The request flags only go with page requests */
+/*
+ * A PASID with no domain on the device: find_fault_handler() finds no
+ * attach handle, and iommu_report_device_fault() answers INVALID itself,
+ * at once (iopf_error_response()): a dropped request would leave the
+ * device waiting for its whole timeout.
+ */
+TEST_F(answers, pasid_with_nothing_attached)
+{
+	char *mem = map_fresh(self->page, PROT_READ | PROT_WRITE);
+
+	ASSERT_NE(NULL, mem);
+	/* The mm's PASID on a device it is not bound to */
+	test_pasid_domain(self->fd, self->idle, self->pasid, 0);
+	test_refused(self->idle, self->pasid, MOCK_IOMMU_DMA_REQ_UNATTACHED, mem, self->page);
+	/* A PASID nobody holds, on the bound device */
+	test_pasid_domain(self->fd, self->dev, self->pasid + 1, 0);
+	test_refused(self->dev, self->pasid + 1, MOCK_IOMMU_DMA_REQ_UNATTACHED, mem, self->page);
+	/* Without the flag the IOMMU blocks it before any request */
+	test_answer(self->idle, self->pasid, 0, mem, self->page, MOCK_IOMMU_DMA_NO_DOMAIN, 0, 0,
+		    RESP_SUCCESS, 0);
+	/* The flag changes nothing where a domain is attached */
+	test_answer(self->dev, self->pasid, MOCK_IOMMU_DMA_REQ_UNATTACHED, mem, self->page,
+		    MOCK_IOMMU_DMA_OK, self->page, 1, RESP_SUCCESS, 0);
+	munmap(mem, self->page);
+}
+
+/*
+ * A request without a PASID goes to the requester ID's domain: the
+ * identity default domain, which has no attach handle and no fault
+ * handler. INVALID at once, whether or not the device has SVA bonds.
+ */
+TEST_F(answers, request_without_pasid)
+{
+	char *mem = map_fresh(self->page, PROT_READ | PROT_WRITE);
+
+	ASSERT_NE(NULL, mem);
+	test_refused(self->dev, 0, MOCK_IOMMU_DMA_REQ_NO_PASID, mem, self->page);
+	test_refused(self->idle, 0, MOCK_IOMMU_DMA_REQ_NO_PASID, mem, self->page);
+	munmap(mem, self->page);
+}
+
+/* The request flags only go with page requests, and with the right PASID */
 TEST_F(answers, bad_request_flags)
 {
 	char buf[64];
@@ -242,6 +283,15 @@ TEST_F(answers, bad_request_flags)
 		     MOCK_IOMMU_DMA_REQ_EXEC | MOCK_IOMMU_DMA_PINNED, mem, 64, buf, 0);
 	test_err_dma(EINVAL, self->fd, self->dev, self->pasid, MOCK_IOMMU_DMA_READ,
 		     MOCK_IOMMU_DMA_REQ_PRIV | MOCK_IOMMU_DMA_NO_PRI, mem, 64, buf, 0);
+	test_err_dma(EINVAL, self->fd, self->dev, self->pasid, MOCK_IOMMU_DMA_READ,
+		     MOCK_IOMMU_DMA_REQ_NO_PASID, mem, 64, buf, 0);
+	test_err_dma(EINVAL, self->fd, self->dev, 0, MOCK_IOMMU_DMA_READ,
+		     MOCK_IOMMU_DMA_REQ_UNATTACHED, mem, 64, buf, 0);
+	test_err_dma(EINVAL, self->fd, self->dev, self->pasid, MOCK_IOMMU_DMA_READ,
+		     MOCK_IOMMU_DMA_REQ_UNATTACHED | MOCK_IOMMU_DMA_PRG, mem, 64, buf, 0);
+	test_err_dma(EINVAL, self->fd, self->dev, 0, MOCK_IOMMU_DMA_READ,
+		     MOCK_IOMMU_DMA_REQ_NO_PASID | MOCK_IOMMU_DMA_REQ_UNATTACHED, mem, 64, buf,
+		     0);
 	test_err_dma(EINVAL, self->fd, self->dev, self->pasid, MOCK_IOMMU_DMA_READ, 1U << 29, mem,
 		     64, buf, 0);
 	munmap(mem, self->page);

@@ -467,6 +467,41 @@ TEST_F(prq, page_request_group_is_answered_once)
 }
 
 /*
+ * The page request queue overflows before each group's last request: the
+ * driver discards the partial faults (iopf_queue_discard_partial()), the
+ * core answers each group for its last page alone, and the device asks
+ * again for the rest. 3 fresh pages: a group of 3 of which the third is
+ * served, then a group of 2 of which the second is, then a group of 1.
+ */
+TEST_F(prq, overflow_discards_partial_faults)
+{
+	const int pages = 3;
+	size_t len = pages * self->page;
+	char *mem = mock_map_pages(len, PROT_READ | PROT_WRITE);
+	struct mock_iommu_counters c0, c1;
+	struct mock_iommu_dma d;
+
+	ASSERT_NE(NULL, mem);
+	test_cmd_counters(self->fd, self->dev, &c0);
+	ASSERT_EQ(0, dma_flags(self->fd, self->dev, self->pasid, MOCK_IOMMU_DMA_FILL,
+			       MOCK_IOMMU_DMA_PRG | MOCK_IOMMU_DMA_PRQ_OVERFLOW, mem, len, 0x3c, 0,
+			       &d));
+	ASSERT_EQ(MOCK_IOMMU_DMA_OK, d.out_status);
+	ASSERT_EQ(len, d.out_bytes);
+	ASSERT_EQ(3 + 2 + 1, d.out_page_requests);
+	test_cmd_counters(self->fd, self->dev, &c1);
+	ASSERT_EQ(3 + 2 + 1, c1.page_requests - c0.page_requests);
+	ASSERT_EQ(3, c1.page_responses - c0.page_responses);
+	ASSERT_EQ(0, c1.page_responses_failed - c0.page_responses_failed);
+	ASSERT_EQ(0, c1.page_responses_stale - c0.page_responses_stale);
+	ASSERT_TRUE(mock_all_bytes(mem, len, 0x3c));
+	/* Without a group the flag means nothing: refused */
+	ASSERT_EQ(-EINVAL, dma_flags(self->fd, self->dev, self->pasid, MOCK_IOMMU_DMA_FILL,
+				     MOCK_IOMMU_DMA_PRQ_OVERFLOW, mem, len, 0x3c, 0, &d));
+	munmap(mem, len);
+}
+
+/*
  * A group of 4 pages whose third cannot be written (read-only mapping):
  * the core stops at it (errors are sticky) and answers INVALID for the
  * whole group, once; the device reports the fault at the group's first

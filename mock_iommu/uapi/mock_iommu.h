@@ -457,6 +457,14 @@ enum mock_iommu_dma_op {
  *	execute permission (IOMMU_FAULT_PERM_EXEC)
  * @MOCK_IOMMU_DMA_REQ_PRIV: the device's page requests are privileged
  *	(IOMMU_FAULT_PERM_PRIV): the core faults without FAULT_FLAG_USER
+ * @MOCK_IOMMU_DMA_REQ_UNATTACHED: where no domain is attached at @pasid,
+ *	the device raises a page request for the first page anyway (as a
+ *	device whose PASID the IOMMU does not check before the request
+ *	would) instead of ending at %MOCK_IOMMU_DMA_NO_DOMAIN: the core finds
+ *	no handler and must answer INVALID at once
+ * @MOCK_IOMMU_DMA_REQ_NO_PASID: the device raises one page request for the
+ *	first page without a PASID (@pasid must be 0): it goes to the
+ *	requester ID's own domain, which has no fault handler
  *
  * Without a mode flag the device walks the page tables and raises a page
  * request through the IOMMU's I/O page fault queue for every page that is
@@ -466,13 +474,25 @@ enum mock_iommu_dma_op {
  * flags shape those page requests and need that mode (-EINVAL with
  * %MOCK_IOMMU_DMA_PINNED or %MOCK_IOMMU_DMA_NO_PRI); the device checks no
  * execute or privilege bit itself: they matter for pages it must request.
+ * REQ_UNATTACHED and REQ_NO_PASID exclude each other and every mode flag,
+ * %MOCK_IOMMU_DMA_PRG included (-EINVAL).
+ *
+ * @MOCK_IOMMU_DMA_PRQ_OVERFLOW: with %MOCK_IOMMU_DMA_PRG only (else
+ *	-EINVAL): the IOMMU's page request queue overflows between a group's
+ *	non-last requests and its last, and the driver discards the partial
+ *	faults of its fault queue (iopf_queue_discard_partial(), as intel's
+ *	PRQ handler does): each group is answered for its last page only,
+ *	and the device asks again for the others
  */
 enum mock_iommu_dma_flags {
 	MOCK_IOMMU_DMA_PINNED = 1 << 0,
 	MOCK_IOMMU_DMA_NO_PRI = 1 << 1,
 	MOCK_IOMMU_DMA_REQ_EXEC = 1 << 2,
 	MOCK_IOMMU_DMA_REQ_PRIV = 1 << 3,
+	MOCK_IOMMU_DMA_REQ_UNATTACHED = 1 << 4,
+	MOCK_IOMMU_DMA_REQ_NO_PASID = 1 << 5,
 	MOCK_IOMMU_DMA_PRG = 1 << 6,
+	MOCK_IOMMU_DMA_PRQ_OVERFLOW = 1 << 7,
 };
 
 /* Pages a page request group of a transfer asks for at most */
@@ -506,7 +526,7 @@ enum mock_iommu_dma_status {
 /**
  * struct mock_iommu_dma - MOCK_IOMMU_OP_DMA, a transfer by device @id
  * @pasid: the PASID the device tags its accesses with, 1 to the device's
- *	max_pasids - 1
+ *	max_pasids - 1; 0 with %MOCK_IOMMU_DMA_REQ_NO_PASID (only then)
  * @op: &enum mock_iommu_dma_op
  * @flags: &enum mock_iommu_dma_flags
  * @fill: the byte FILL writes; 0 for the other ops
