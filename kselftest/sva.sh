@@ -17,7 +17,7 @@
 dir=$(cd "$(dirname "$0")" && pwd)
 progs="sva_bind sva_pasid sva_faults sva_lifecycle sva_notifier
 	sva_uapi sva_dma sva_uacce sva_prq sva_kva
-	sva_answers sva_widths sva_fail_nth"
+	sva_answers sva_widths sva_fail_nth sva_iommufd"
 module=mock_iommu
 ko=$dir/$module/$module.ko
 prog_timeout=${SVA_PROG_TIMEOUT:-300}

@@ -93,3 +93,29 @@ probe HAVE_RELEASE_DOMAIN "$@" <<'C'
 #include <linux/iommu.h>
 const struct iommu_ops conftest_ops = { .release_domain = NULL };
 C
+
+# 6.13+: iommu_ops->domain_alloc_paging_flags(), the allocator iommufd
+# calls for IOMMU_HWPT_ALLOC (paging.c)
+probe HAVE_DOMAIN_ALLOC_PAGING_FLAGS "$@" <<'C'
+#include <linux/iommu.h>
+static struct iommu_domain *f(struct device *dev, u32 flags,
+			      const struct iommu_user_data *user_data)
+{
+	return NULL;
+}
+const struct iommu_ops conftest_ops = { .domain_alloc_paging_flags = f };
+C
+
+# iommufd attaches a device at a PASID: iommufd_device_attach() takes one
+# (iommufd.c); older kernels attach only the RID
+probe HAVE_IOMMUFD_DEVICE_PASID "$@" <<'C'
+#include <linux/iommufd.h>
+int f(struct iommufd_device *idev);
+int f(struct iommufd_device *idev)
+{
+	u32 pt_id = 0;
+
+	return iommufd_device_attach(idev, 1, &pt_id) +
+	       iommufd_device_replace(idev, 1, &pt_id) + IOMMU_HWPT_ALLOC_PASID;
+}
+C

@@ -28,7 +28,8 @@
  * Like an IOTLB or a PCIe ATC, a device caches the translations it used in
  * the faulting modes, tagged (domain, PASID, page), and uses them without
  * a page walk until the domain's mmu notifier invalidates them (domain.c
- * calls mock_tlb_invalidate()) or the PASID is detached. An entry keeps its
+ * calls mock_tlb_invalidate()), a paging domain's unmap_pages() does
+ * (paging.c), or the PASID is detached. An entry keeps its
  * page referenced (pinned when it was filled for writing), so that a stale
  * one reaches a page no longer mapped rather than freed memory.
  */
@@ -73,8 +74,10 @@ MODULE_PARM_DESC(tlb,
  * @domain_id: the domain it was translated through
  * @pasid: the PASID of the access
  * @va: the page's address in the domain's mm
- * @page: the page, referenced (FOLL_GET) or pinned (@writable)
- * @writable: filled for a write: pinned, and good for writes
+ * @page: the page, referenced (FOLL_GET) or pinned (@pinned)
+ * @writable: filled for a write, and good for writes
+ * @pinned: @page is pinned (FOLL_PIN): an SVA translation filled for a
+ *	write; a paging domain's page is referenced only, its mapper pins it
  */
 struct mock_tlb_entry {
 	struct list_head node;
@@ -84,6 +87,7 @@ struct mock_tlb_entry {
 	unsigned long va;
 	struct page *page;
 	bool writable;
+	bool pinned;
 };
 
 /*
@@ -133,6 +137,11 @@ struct mock_prq {
  * @dma: the request, and the outputs being filled in
  * @buf: the caller's data (WRITE, COMPARE) or what was read (READ)
  * @write: the device writes memory (WRITE, FILL)
+ * @paging: @md is a paging domain: @iova is an IOVA of its page table,
+ *	@mm is NULL
+ * @fault: @md is a paging domain with a fault handler (iommufd's fault
+ *	queue): a missing page is requested, as for SVA; without one a
+ *	missing page is a fault at once, as hardware without PRI for it
  * @stray: its one page request goes where no domain leads (REQ_UNATTACHED,
  *	REQ_NO_PASID): sent without the attach check, answered by the core
  * @deadline: jiffies after which no page request is waited for
@@ -145,6 +154,8 @@ struct mock_xfer {
 	struct mock_iommu_dma *dma;
 	u8 *buf;
 	bool write;
+	bool paging;
+	bool fault;
 	bool stray;
 	unsigned long deadline;
 };
@@ -164,7 +175,7 @@ static void mock_tlb_free(struct list_head *list)
 	struct mock_tlb_entry *e, *next;
 
 	list_for_each_entry_safe(e, next, list, node) {
-		if (e->writable)
+		if (e->pinned)
 			unpin_user_page(e->page);
 		else
 			put_page(e->page);
@@ -305,6 +316,17 @@ void mock_dma_drain(struct mock_dev *mdev, ioasid_t pasid)
 	spin_unlock(&mdev->prq_lock);
 	list_for_each_entry_safe(prq, next, &lost, node)
 		kfree(prq);
+}
+
+/*
+ * The domain at a PASID of @mdev was replaced: wait for the transfers that
+ * hold the dma_lock, which may still use the old domain. Those waiting for
+ * a page response hold nothing of it: they look the PASID up again first.
+ */
+void mock_dma_quiesce(struct mock_dev *mdev)
+{
+	down_write(&mdev->dma_lock);
+	up_write(&mdev->dma_lock);
 }
 
 void mock_page_response(struct device *dev, struct iopf_fault *evt,
@@ -493,6 +515,9 @@ static int mock_page_request(struct mock_xfer *x, const unsigned long *addrs,
 /* Whether the transfer's pages are pinned (FOLL_PIN) or got (FOLL_GET) */
 static bool mock_xfer_pins(struct mock_xfer *x)
 {
+	/* A paging domain's pages are pinned by whoever mapped them */
+	if (x->paging)
+		return false;
 	return x->write || (x->dma->flags & MOCK_IOMMU_DMA_PINNED);
 }
 
@@ -532,6 +557,9 @@ static struct page *mock_translate(struct mock_xfer *x, unsigned long addr)
 	int locked = 1;
 	long n;
 
+	/* Through the I/O page table: nothing is faulted in on the CPU */
+	if (x->paging)
+		return mock_paging_translate(x->md, addr, x->write);
 	if (!(x->dma->flags & MOCK_IOMMU_DMA_PINNED))
 		gup |= FOLL_NOFAULT;
 	mmap_read_lock(x->mm);
@@ -552,7 +580,11 @@ static void mock_release_page(struct mock_xfer *x, struct page *page)
 		put_page(page);
 }
 
-/* The transfer's device caches translations */
+/*
+ * The transfer's device caches translations: of an SVA domain until its
+ * mmu notifier invalidates them, of a paging domain until unmap_pages()
+ * does (paging.c), as a driver flushes the IOTLB and ATC on unmap.
+ */
 static bool mock_xfer_cached(struct mock_xfer *x)
 {
 	return x->mdev->tlb.enabled &&
@@ -608,7 +640,8 @@ static bool mock_tlb_fill(struct mock_xfer *x, unsigned long va,
 	e->pasid = x->dma->pasid;
 	e->va = va;
 	e->page = page;
-	e->writable = mock_xfer_pins(x);
+	e->writable = x->write;
+	e->pinned = mock_xfer_pins(x);
 
 	spin_lock_irq(&mock_tlb_lock);
 	if (mock_tlb_seq == seq) {
@@ -733,6 +766,7 @@ static int mock_xfer_run(struct mock_xfer *x)
 		if (!page) {
 			if (dma->flags & (MOCK_IOMMU_DMA_PINNED |
 					  MOCK_IOMMU_DMA_NO_PRI) ||
+			    (x->paging && !x->fault) ||
 			    retries++ == MOCK_PRQ_RETRIES)
 				return MOCK_IOMMU_DMA_PAGE_FAULT;
 			addrs[0] = addr & PAGE_MASK;
@@ -892,8 +926,13 @@ int mock_dma(struct mock_dev *mdev, struct mock_iommu_dma *dma)
 	} else {
 		dma->out_domain_id = x.md->id;
 		x.domain_id = x.md->id;
+		x.paging = x.md->paging;
+		/* Set before the domain was attached, never changed after */
+		x.fault = x.paging && x.md->domain.iopf_handler;
 		/* The domain's notifier keeps the mm_struct; is it still alive? */
-		if (mmget_not_zero(x.md->mm)) {
+		if (x.paging) {
+			rc = mock_xfer_run(&x);
+		} else if (mmget_not_zero(x.md->mm)) {
 			x.mm = x.md->mm;
 			rc = mock_xfer_run(&x);
 		} else {

@@ -335,11 +335,32 @@ static bool mock_pasid_callable(struct mock_dev *mdev, ioasid_t pasid,
 	return true;
 }
 
-/* The SVA domain @old names, NULL when it is none of ours (or none) */
-static struct mock_domain *mock_sva_domain(struct iommu_domain *old)
+/*
+ * The SVA or paging domain @domain names, NULL when it is none of ours (or
+ * none: the static identity and blocked domains have no PASID entry)
+ */
+struct mock_domain *mock_domain_of(struct iommu_domain *domain)
 {
-	return old && old->ops == &mock_sva_domain_ops ? to_mock_domain(old) :
-							 NULL;
+	if (!domain)
+		return NULL;
+	if (domain->ops == &mock_sva_domain_ops)
+		return to_mock_domain(domain);
+#if defined(HAVE_DOMAIN_ALLOC_PAGING_FLAGS) && defined(HAVE_SET_DEV_PASID_OLD)
+	if (domain->ops == &mock_paging_domain_ops)
+		return to_mock_domain(domain);
+#endif
+	return NULL;
+}
+
+/* A never reused domain id, for a paging domain (SVA ones take theirs below) */
+u32 mock_domain_new_id(void)
+{
+	u32 id;
+
+	mutex_lock(&mock_lock);
+	id = ++mock_last_domain_id;
+	mutex_unlock(&mock_lock);
+	return id;
 }
 
 /*
@@ -357,11 +378,12 @@ static bool mock_domain_serves(struct mock_domain *md, struct mock_dev *mdev)
 }
 
 /*
- * @old is the domain the core believes is installed at @pasid (NULL for
- * none): a new attach has none, a rollback names the domain it undoes.
+ * Install the SVA or paging domain @md at @pasid of @mdev. @old is the
+ * domain the core believes is installed there (NULL for none): a new
+ * attach has none, a replace or a rollback names the domain it replaces.
  */
-static int mock_sva_attach(struct mock_domain *md, struct mock_dev *mdev,
-			   ioasid_t pasid, struct mock_domain *old)
+int mock_domain_attach(struct mock_domain *md, struct mock_dev *mdev,
+		       ioasid_t pasid, struct mock_domain *old)
 {
 	struct mock_domain *cur;
 	int rc;
@@ -405,6 +427,14 @@ static int mock_sva_attach(struct mock_domain *md, struct mock_dev *mdev,
 		rc = mock_pasid_set(mdev, pasid, md);
 	}
 	mutex_unlock(&mock_lock);
+	/*
+	 * A replace (iommufd's, or the core's rollback) swaps the domain
+	 * under running transfers: once it returns the old domain may be
+	 * freed, so wait for the transfers that may still walk it. They see
+	 * the new domain at their next page and stop (aborted).
+	 */
+	if (!rc && old && old != md)
+		mock_dma_quiesce(mdev);
 out:
 	if (rc)
 		mock_dev_count(mdev, MOCK_CNT_ATTACH_FAILED, 1);
@@ -416,15 +446,16 @@ static int mock_sva_set_dev_pasid(struct iommu_domain *domain,
 				  struct device *dev, ioasid_t pasid,
 				  struct iommu_domain *old)
 {
-	return mock_sva_attach(to_mock_domain(domain), dev_iommu_priv_get(dev),
-			       pasid, mock_sva_domain(old));
+	return mock_domain_attach(to_mock_domain(domain),
+				  dev_iommu_priv_get(dev), pasid,
+				  mock_domain_of(old));
 }
 #else
 static int mock_sva_set_dev_pasid(struct iommu_domain *domain,
 				  struct device *dev, ioasid_t pasid)
 {
-	return mock_sva_attach(to_mock_domain(domain), dev_iommu_priv_get(dev),
-			       pasid, NULL);
+	return mock_domain_attach(to_mock_domain(domain),
+				  dev_iommu_priv_get(dev), pasid, NULL);
 }
 #endif
 
@@ -460,7 +491,7 @@ static void mock_pasid_detach(struct device *dev, ioasid_t pasid,
 	cur = xa_load(&mdev->pasids, pasid);
 	if (!cur)
 		mock_unexpected(mdev, "PASID detach without an entry", pasid);
-	else if (old && cur != mock_sva_domain(old))
+	else if (old && cur != mock_domain_of(old))
 		mock_unexpected(mdev, "PASID detach of another domain", pasid);
 	WARN_ON(mock_pasid_set(mdev, pasid, NULL));
 	mutex_unlock(&mock_lock);
@@ -515,6 +546,33 @@ bool mock_group_attached(struct mock_dev *mdev)
 	if (!group)
 		return false;
 	iommu_group_for_each_dev(group, &n, mock_count_attached);
+	iommu_group_put(group);
+	return n;
+}
+
+static int mock_count_sva(struct device *dev, void *data)
+{
+	struct mock_dev *mdev = dev_iommu_priv_get(dev);
+	struct mock_domain *md;
+	unsigned long pasid;
+
+	mutex_lock(&mock_lock);
+	xa_for_each(&mdev->pasids, pasid, md)
+		if (!md->paging)
+			(*(unsigned int *)data)++;
+	mutex_unlock(&mock_lock);
+	return 0;
+}
+
+/* Has any device of @mdev's IOMMU group an SVA domain at some PASID? */
+bool mock_group_has_sva(struct mock_dev *mdev)
+{
+	struct iommu_group *group = iommu_group_get(&mdev->pdev->dev);
+	unsigned int n = 0;
+
+	if (!group)
+		return false;
+	iommu_group_for_each_dev(group, &n, mock_count_sva);
 	iommu_group_put(group);
 	return n;
 }

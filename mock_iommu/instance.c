@@ -100,6 +100,16 @@ static struct iommu_group *mock_device_group(struct device *dev)
 	return group ?: ERR_PTR(-ENODEV);
 }
 
+/*
+ * iommufd binds only devices whose IOMMU keeps their DMA cache coherent
+ * (it maps everything IOMMU_CACHE). The mock's devices access memory
+ * through the CPU's own mappings: always coherent.
+ */
+static bool mock_capable(struct device *dev, enum iommu_cap cap)
+{
+	return cap == IOMMU_CAP_CACHE_COHERENCY;
+}
+
 static int mock_def_domain_type(struct device *dev)
 {
 	return IOMMU_DOMAIN_IDENTITY;
@@ -148,6 +158,10 @@ static struct iommu_domain mock_blocked_domain = {
 
 const struct iommu_ops mock_iommu_ops = {
 	.domain_alloc_sva = mock_domain_alloc_sva,
+#if defined(HAVE_DOMAIN_ALLOC_PAGING_FLAGS) && defined(HAVE_SET_DEV_PASID_OLD)
+	.domain_alloc_paging_flags = mock_domain_alloc_paging_flags,
+#endif
+	.capable = mock_capable,
 	.probe_device = mock_probe_device,
 	.release_device = mock_release_device,
 	.device_group = mock_device_group,
@@ -294,6 +308,7 @@ struct mock_dev *mock_dev_create(struct mock_instance *inst, u32 pasid_bits,
 	}
 	mdev->pdev = pdev;
 	mdev->group_peer = NULL;
+	mock_msi_set(mdev);
 
 	if (!READ_ONCE(mdev->probed) || !pdev->dev.iommu_group) {
 		pr_err("mock_iommu: %s was not probed by mock_iommu: another IOMMU driver registered with a NULL fwnode first (e.g. intel-iommu with a DMAR table) and owns fwspec-less devices; boot without it\n",

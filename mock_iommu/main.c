@@ -194,6 +194,8 @@ static int mock_obj_destroy(struct mock_file *mf, struct mock_obj *obj)
 		xa_erase(&mf->objs, obj->id);
 		mock_uacce_destroy(container_of(obj, struct mock_uacce, obj));
 		return 0;
+	case MOCK_OBJ_IOMMUFD:
+		return mock_iommufd_unbind(mf, obj);
 	}
 	return -EINVAL;
 }
@@ -385,6 +387,9 @@ static int mock_cmd_tlb_info(struct mock_file *mf, struct mock_iommu_cmd *cmd)
  * @unlocked: @fn takes the file's lock itself, for as long as it needs
  * @new_id: where the handler puts the id of an object it created, so that
  *	a failed copy back to user space can undo the command
+ * @out_first: the command cannot be undone (a PASID attached, replaced or
+ *	detached through iommufd): the caller's structure is written back
+ *	unchanged before it runs, so that a copy that would fail fails first
  */
 struct mock_op {
 	int (*fn)(struct mock_file *mf, struct mock_iommu_cmd *cmd);
@@ -392,6 +397,7 @@ struct mock_op {
 	bool takes_id;
 	bool unlocked;
 	size_t new_id;
+	bool out_first;
 };
 
 #define MOCK_OP(_op, _fn, _last, _takes_id, _new_id)			\
@@ -400,6 +406,15 @@ struct mock_op {
 		.min_size = offsetofend(struct mock_iommu_cmd, _last),	\
 		.takes_id = _takes_id,					\
 		.new_id = _new_id,					\
+	}
+
+/* The iommufd PASID ops: take a binding id, create nothing, undo nothing */
+#define MOCK_OP_OUT_FIRST(_op, _fn)					\
+	[_op] = {							\
+		.fn = _fn,						\
+		.min_size = offsetofend(struct mock_iommu_cmd, iommufd), \
+		.takes_id = true,					\
+		.out_first = true,					\
 	}
 
 static const struct mock_op mock_ops[] = {
@@ -447,6 +462,12 @@ static const struct mock_op mock_ops[] = {
 	MOCK_OP(MOCK_IOMMU_OP_KVA_WATCH, mock_kva_cmd_watch, kva_watch, false,
 		0),
 	MOCK_OP(MOCK_IOMMU_OP_TLB_INFO, mock_cmd_tlb_info, tlb_info, true, 0),
+	MOCK_OP(MOCK_IOMMU_OP_IOMMUFD_BIND, mock_iommufd_cmd_bind, iommufd,
+		true, offsetof(struct mock_iommu_cmd, iommufd.out_bind_id)),
+	MOCK_OP_OUT_FIRST(MOCK_IOMMU_OP_IOMMUFD_ATTACH, mock_iommufd_cmd_attach),
+	MOCK_OP_OUT_FIRST(MOCK_IOMMU_OP_IOMMUFD_REPLACE,
+			  mock_iommufd_cmd_replace),
+	MOCK_OP_OUT_FIRST(MOCK_IOMMU_OP_IOMMUFD_DETACH, mock_iommufd_cmd_detach),
 };
 
 static long mock_fops_ioctl(struct file *filp, unsigned int cmd,
@@ -489,6 +510,10 @@ static long mock_fops_ioctl(struct file *filp, unsigned int cmd,
 		return rc;
 	}
 
+	if (op->out_first &&
+	    copy_to_user(ucmd, &kcmd, min_t(size_t, size, sizeof(kcmd))))
+		return -EFAULT;
+
 	mutex_lock(&mf->lock);
 	rc = op->fn(mf, &kcmd);
 	if (!rc && copy_to_user(ucmd, &kcmd, min_t(size_t, size, sizeof(kcmd)))) {
@@ -528,15 +553,17 @@ static int mock_fops_open(struct inode *inode, struct file *filp)
 }
 
 /*
- * Tear everything down in dependency order: bonds and uacce devices hold
- * devices, devices hold instances. This may run after the process that bound exited (even
- * from its exit path with current->mm gone): unbinding needs no mm.
+ * Tear everything down in dependency order: bonds, uacce devices and
+ * iommufd bindings hold devices, devices hold instances; an iommufd binding
+ * goes after every SVA bond (see mock_iommufd_unbind()). This may run after
+ * the process that bound exited (even from its exit path with current->mm
+ * gone): unbinding needs no mm.
  */
 static int mock_fops_release(struct inode *inode, struct file *filp)
 {
 	static const enum mock_obj_type order[] = {
-		MOCK_OBJ_BOND, MOCK_OBJ_UACCE, MOCK_OBJ_DEVICE,
-		MOCK_OBJ_INSTANCE,
+		MOCK_OBJ_BOND, MOCK_OBJ_UACCE, MOCK_OBJ_IOMMUFD,
+		MOCK_OBJ_DEVICE, MOCK_OBJ_INSTANCE,
 	};
 	struct mock_file *mf = filp->private_data;
 	struct mock_obj *obj;
@@ -578,12 +605,21 @@ static int __init mock_iommu_init(void)
 {
 	int rc;
 
-	rc = mock_instance_init();
+	rc = mock_msi_init();
 	if (rc)
 		return rc;
+	rc = mock_instance_init();
+	if (rc)
+		goto err_msi;
 	rc = misc_register(&mock_miscdev);
 	if (rc)
-		mock_instance_exit();
+		goto err_instance;
+	return 0;
+
+err_instance:
+	mock_instance_exit();
+err_msi:
+	mock_msi_exit();
 	return rc;
 }
 
@@ -593,6 +629,7 @@ static void __exit mock_iommu_exit(void)
 	mock_kva_release_file(NULL);
 	mock_domain_exit();
 	mock_instance_exit();
+	mock_msi_exit();
 }
 
 module_init(mock_iommu_init);

@@ -68,6 +68,14 @@
 #error "mock_iommu needs struct iommu_sva with an attach handle (6.11+)"
 #endif
 
+/*
+ * Paging domains (paging.c) need the allocator iommufd calls and the
+ * set_dev_pasid() of 6.13+; the iommufd ops (iommufd.c) need those, an
+ * iommufd that attaches at a PASID and CONFIG_IOMMUFD, and answer
+ * -EOPNOTSUPP elsewhere. The conditions are spelled out where they apply,
+ * so that the in-tree copy of the module loses them (kselftest-tree.sh).
+ */
+
 /* Kernels before the typed allocators (6.12) */
 #ifndef kzalloc_obj
 #define kzalloc_obj(P) kzalloc(sizeof(P), GFP_KERNEL)
@@ -115,6 +123,7 @@ enum mock_obj_type {
 	MOCK_OBJ_DEVICE,
 	MOCK_OBJ_BOND,
 	MOCK_OBJ_UACCE,
+	MOCK_OBJ_IOMMUFD,
 };
 
 struct mock_file;
@@ -246,6 +255,10 @@ struct mock_dev {
  * @nr_inval: invalidations seen
  * @inval: ring of the last MOCK_IOMMU_INVAL_RECORDS ranges
  * @nr_kva_inval: kernel-range invalidations seen (kva.c), never recorded
+ * @paging: a paging domain (paging.c), not an SVA domain: @mm is NULL, the
+ *	notifier is not registered, and it is not in the SVA domain table
+ * @pt: of a paging domain: its page table, IOVA page -> xa_mk_value() of
+ *	the physical page frame and the IOMMU_READ/IOMMU_WRITE bits
  */
 struct mock_domain {
 	struct iommu_domain domain;
@@ -261,6 +274,8 @@ struct mock_domain {
 	u32 nr_inval;
 	struct mock_iommu_inval_range inval[MOCK_IOMMU_INVAL_RECORDS];
 	atomic_t nr_kva_inval;
+	bool paging;
+	struct xarray pt;
 };
 
 /**
@@ -368,6 +383,10 @@ int mock_instance_init(void);
 void mock_instance_exit(void);
 
 /* domain.c */
+u32 mock_domain_new_id(void);
+struct mock_domain *mock_domain_of(struct iommu_domain *domain);
+int mock_domain_attach(struct mock_domain *md, struct mock_dev *mdev,
+		       ioasid_t pasid, struct mock_domain *old);
 struct iommu_domain *mock_domain_alloc_sva(struct device *dev,
 					   struct mm_struct *mm);
 #ifdef HAVE_SET_DEV_PASID_OLD
@@ -386,6 +405,7 @@ void mock_fault_disarm_file(struct mock_file *mf);
 int mock_fault_check(enum mock_iommu_fault_site site, struct mock_dev *mdev);
 int mock_pasid_info(struct mock_dev *mdev, struct mock_iommu_pasid_info *pi);
 bool mock_group_attached(struct mock_dev *mdev);
+bool mock_group_has_sva(struct mock_dev *mdev);
 int mock_domain_info(struct mock_file *mf, struct mock_iommu_domain_info *di);
 int mock_domain_invalidations(struct mock_file *mf,
 			      struct mock_iommu_invalidations *inv);
@@ -398,6 +418,7 @@ void mock_domain_exit(void);
 void mock_dma_init_dev(struct mock_dev *mdev);
 int mock_dma(struct mock_dev *mdev, struct mock_iommu_dma *dma);
 void mock_dma_drain(struct mock_dev *mdev, ioasid_t pasid);
+void mock_dma_quiesce(struct mock_dev *mdev);
 void mock_page_response(struct device *dev, struct iopf_fault *evt,
 			struct iommu_page_response *msg);
 void mock_tlb_invalidate(u32 domain_id, unsigned long start,
@@ -415,6 +436,28 @@ u32 mock_handle_get(struct iommu_sva *handle, struct mock_instance *inst,
 void mock_handle_put(struct iommu_sva *handle, struct mock_instance *inst);
 void mock_handle_info(struct iommu_sva *handle, u32 *pasid, u32 *handle_users,
 		      u32 *domain_id, u32 *domain_users);
+
+/* paging.c */
+#if defined(HAVE_DOMAIN_ALLOC_PAGING_FLAGS) && defined(HAVE_SET_DEV_PASID_OLD)
+extern const struct iommu_domain_ops mock_paging_domain_ops;
+struct iommu_domain *mock_domain_alloc_paging_flags(struct device *dev,
+						    u32 flags,
+						    const struct iommu_user_data *user_data);
+#endif
+struct page *mock_paging_translate(struct mock_domain *md, u64 iova,
+				   bool write);
+
+/* msi.c */
+int mock_msi_init(void);
+void mock_msi_exit(void);
+void mock_msi_set(struct mock_dev *mdev);
+
+/* iommufd.c */
+int mock_iommufd_cmd_bind(struct mock_file *mf, struct mock_iommu_cmd *cmd);
+int mock_iommufd_cmd_attach(struct mock_file *mf, struct mock_iommu_cmd *cmd);
+int mock_iommufd_cmd_replace(struct mock_file *mf, struct mock_iommu_cmd *cmd);
+int mock_iommufd_cmd_detach(struct mock_file *mf, struct mock_iommu_cmd *cmd);
+int mock_iommufd_unbind(struct mock_file *mf, struct mock_obj *obj);
 
 /* uacce.c */
 int mock_uacce_create(struct mock_dev *mdev,

@@ -741,4 +741,58 @@ static inline __u32 mock_rand(__u64 *state)
 	return (__u32)((*state * 0x2545F4914F6CDD1DULL) >> 32);
 }
 
+/* iommufd bindings of mock devices (the /dev/iommu side is the caller's) */
+
+static inline int _test_cmd_iommufd(int fd, __u32 op, __u32 id, int iommufd, __u32 pasid,
+				    __u32 pt_id, struct mock_iommu_iommufd *out)
+{
+	struct mock_iommu_cmd cmd = {
+		.iommufd = { .iommufd = iommufd, .pasid = pasid, .pt_id = pt_id },
+	};
+	int ret = mock_ioctl(fd, op, id, &cmd);
+
+	if (!ret && out)
+		*out = cmd.iommufd;
+	return ret;
+}
+
+/* Bind device @dev into the context of /dev/iommu file @ifd */
+static inline int _test_cmd_iommufd_bind(int fd, __u32 dev, int ifd, __u32 *bind_id,
+					 __u32 *dev_id)
+{
+	struct mock_iommu_iommufd out;
+	int ret = _test_cmd_iommufd(fd, MOCK_IOMMU_OP_IOMMUFD_BIND, dev, ifd, 0, 0, &out);
+
+	if (!ret && bind_id)
+		*bind_id = out.out_bind_id;
+	if (!ret && dev_id)
+		*dev_id = out.out_dev_id;
+	return ret;
+}
+
+#define test_cmd_iommufd_bind(fd, dev, ifd, bind_id, dev_id) \
+	ASSERT_EQ(0, _test_cmd_iommufd_bind(fd, dev, ifd, bind_id, dev_id))
+#define test_err_iommufd_bind(err, fd, dev, ifd) \
+	ASSERT_EQ(-(err), _test_cmd_iommufd_bind(fd, dev, ifd, NULL, NULL))
+
+/* Attach (or replace) binding @bind at @pasid to @pt_id: *out_pt gets the HWPT */
+#define test_cmd_iommufd_attach(fd, bind, pasid, pt_id, out)			\
+	ASSERT_EQ(0, _test_cmd_iommufd(fd, MOCK_IOMMU_OP_IOMMUFD_ATTACH, bind, 0, pasid, \
+				       pt_id, out))
+#define test_err_iommufd_attach(err, fd, bind, pasid, pt_id)			\
+	ASSERT_EQ(-(err), _test_cmd_iommufd(fd, MOCK_IOMMU_OP_IOMMUFD_ATTACH, bind, 0, \
+					    pasid, pt_id, NULL))
+#define test_cmd_iommufd_replace(fd, bind, pasid, pt_id, out)			\
+	ASSERT_EQ(0, _test_cmd_iommufd(fd, MOCK_IOMMU_OP_IOMMUFD_REPLACE, bind, 0, pasid, \
+				       pt_id, out))
+#define test_err_iommufd_replace(err, fd, bind, pasid, pt_id)			\
+	ASSERT_EQ(-(err), _test_cmd_iommufd(fd, MOCK_IOMMU_OP_IOMMUFD_REPLACE, bind, 0, \
+					    pasid, pt_id, NULL))
+#define test_cmd_iommufd_detach(fd, bind, pasid, out)				\
+	ASSERT_EQ(0, _test_cmd_iommufd(fd, MOCK_IOMMU_OP_IOMMUFD_DETACH, bind, 0, pasid, \
+				       0, out))
+#define test_err_iommufd_detach(err, fd, bind, pasid)				\
+	ASSERT_EQ(-(err), _test_cmd_iommufd(fd, MOCK_IOMMU_OP_IOMMUFD_DETACH, bind, 0, \
+					    pasid, 0, NULL))
+
 #endif /* __MOCK_IOMMU_UTILS_H */

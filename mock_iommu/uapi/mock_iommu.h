@@ -53,9 +53,10 @@
  * @MOCK_IOMMU_OP_DEVICE_CREATE: create a device behind an instance
  * @MOCK_IOMMU_OP_DESTROY: destroy the object @id: an instance (-EBUSY while
  *	it has devices), a device (-EBUSY while it has bonds or a uacce
- *	device), a bond (unbinds it through iommu_sva_unbind_device()), or a
+ *	device), a bond (unbinds it through iommu_sva_unbind_device()), a
  *	uacce device (uacce_remove(): its open queues are put and unbound and
- *	become zombies, whose fds fail every ioctl with -ENXIO until closed)
+ *	become zombies, whose fds fail every ioctl with -ENXIO until closed),
+ *	or an iommufd binding (see &struct mock_iommu_iommufd)
  * @MOCK_IOMMU_OP_BIND: iommu_sva_bind_device() of device @id to the
  *	caller's mm; on success a new bond object holds the reference
  * @MOCK_IOMMU_OP_BOND_INFO: what bond @id holds now
@@ -84,6 +85,14 @@
  *	caller's mm, bound or not, see &struct mock_iommu_kva_watch
  * @MOCK_IOMMU_OP_TLB_INFO: the translation cache of device @id, see
  *	&struct mock_iommu_tlb_info
+ * @MOCK_IOMMU_OP_IOMMUFD_BIND: bind device @id into an iommufd context,
+ *	as a VFIO device cdev does, see &struct mock_iommu_iommufd
+ * @MOCK_IOMMU_OP_IOMMUFD_ATTACH: attach binding @id at a PASID to an
+ *	iommufd HWPT (iommufd_device_attach())
+ * @MOCK_IOMMU_OP_IOMMUFD_REPLACE: replace what binding @id has at a PASID
+ *	(iommufd_device_replace())
+ * @MOCK_IOMMU_OP_IOMMUFD_DETACH: detach binding @id at a PASID
+ *	(iommufd_device_detach())
  */
 enum mock_iommu_op {
 	MOCK_IOMMU_OP_INSTANCE_CREATE = 1,
@@ -104,6 +113,10 @@ enum mock_iommu_op {
 	MOCK_IOMMU_OP_KVA_COUNT = 41,
 	MOCK_IOMMU_OP_KVA_WATCH = 42,
 	MOCK_IOMMU_OP_TLB_INFO = 20,
+	MOCK_IOMMU_OP_IOMMUFD_BIND = 50,
+	MOCK_IOMMU_OP_IOMMUFD_ATTACH = 51,
+	MOCK_IOMMU_OP_IOMMUFD_REPLACE = 52,
+	MOCK_IOMMU_OP_IOMMUFD_DETACH = 53,
 };
 
 /**
@@ -202,8 +215,11 @@ struct mock_iommu_sva_info {
  * struct mock_iommu_pasid_info - MOCK_IOMMU_OP_PASID_INFO
  * @pasid: the PASID to look up on device @id
  * @__reserved: must be 0
- * @out_domain_id: the SVA domain the driver has installed at @pasid, as
- *	seen by the mock's PASID table; 0 when none
+ * @out_domain_id: the SVA or paging domain the driver has installed at
+ *	@pasid, as seen by the mock's PASID table; 0 when none. Paging
+ *	domains (what iommufd's IOMMU_HWPT_ALLOC allocates) take their ids
+ *	from the same never reused space as SVA domains, but are none of
+ *	the SVA queries' business (DOMAIN_INFO, INVALIDATIONS: -ENOENT)
  * @out_attached: number of PASIDs the device has a domain installed at
  */
 struct mock_iommu_pasid_info {
@@ -272,7 +288,7 @@ struct mock_iommu_mm_info {
  * @domains_freed: SVA domains freed by the core
  * @domains_alive: allocated minus freed
  * @alloc_calls: domain_alloc_sva() calls, failed ones included
- * @attach_calls: set_dev_pasid() calls with an SVA domain
+ * @attach_calls: set_dev_pasid() calls with an SVA or paging domain
  * @attach_failed: of those, the ones that failed
  * @detach_calls: PASIDs reset to the blocked domain
  * @bonds_alive: bonds held through this interface
@@ -330,7 +346,8 @@ struct mock_iommu_counters {
 /**
  * enum mock_iommu_fault_site - where MOCK_IOMMU_OP_FAULT_INJECT strikes
  * @MOCK_IOMMU_FAULT_DOMAIN_ALLOC: domain_alloc_sva()
- * @MOCK_IOMMU_FAULT_SET_DEV_PASID: set_dev_pasid() of an SVA domain
+ * @MOCK_IOMMU_FAULT_SET_DEV_PASID: set_dev_pasid() of an SVA or paging
+ *	domain
  * @MOCK_IOMMU_FAULT_PAGE_RESPONSE: page_response(): the response is lost
  *	on its way to the device, whose transfer then times out (@error is
  *	not used, but must be valid). The core's handler did its work: a page
@@ -484,12 +501,13 @@ enum mock_iommu_dma_flags {
 /**
  * enum mock_iommu_dma_status - how a transfer ended, as the device sees it
  * @MOCK_IOMMU_DMA_OK: every byte was transferred
- * @MOCK_IOMMU_DMA_NO_DOMAIN: no SVA domain is attached at the PASID on
- *	the device: the IOMMU blocks the access
+ * @MOCK_IOMMU_DMA_NO_DOMAIN: no SVA or paging domain is attached at the
+ *	PASID on the device: the IOMMU blocks the access
  * @MOCK_IOMMU_DMA_MM_GONE: the domain's mm has exited
  * @MOCK_IOMMU_DMA_PAGE_FAULT: a page could not be reached: the page
  *	request was answered with a failure (@out_response), or the mode
- *	could not fault it in
+ *	could not fault it in, or a paging domain without a fault handler
+ *	has no mapping for it
  * @MOCK_IOMMU_DMA_ABORTED: the PASID was detached during the transfer
  *	(also while it waited for a page response: detach completes those)
  * @MOCK_IOMMU_DMA_TIMEOUT: a page request got no response in time
@@ -513,7 +531,15 @@ enum mock_iommu_dma_status {
  * @flags: &enum mock_iommu_dma_flags
  * @fill: the byte FILL writes; 0 for the other ops
  * @iova: the address the device accesses, in the address space behind
- *	@pasid (a user virtual address of the mm the domain serves)
+ *	@pasid: a user virtual address of the mm an SVA domain serves, or an
+ *	IOVA of a paging domain's page table. A paging domain's translation
+ *	is what was mapped into it (iommufd's IOMMU_IOAS_MAP) with the
+ *	permission the access needs, or a fault: a page request in the
+ *	default mode when the domain has a fault handler (a HWPT allocated
+ *	with a fault queue, whose user space answers it), else at once and
+ *	without one. The device caches a paging domain's translations as an
+ *	SVA domain's (&struct mock_iommu_tlb_info), until unmap_pages()
+ *	invalidates them
  * @length: bytes, 1 to %MOCK_IOMMU_DMA_MAX_LENGTH
  * @uptr: the caller's buffer of @length bytes, for READ, WRITE and COMPARE
  * @timeout_ms: how long the transfer waits for page responses in all, at
@@ -521,7 +547,7 @@ enum mock_iommu_dma_status {
  *	dma_timeout_ms (10 s by default)
  * @__reserved: must be 0
  * @out_status: &enum mock_iommu_dma_status
- * @out_domain_id: the SVA domain found at @pasid when the transfer began;
+ * @out_domain_id: the domain found at @pasid when the transfer began;
  *	0 with %MOCK_IOMMU_DMA_NO_DOMAIN
  * @out_bytes: bytes transferred (or compared equal) before the end
  * @out_fault_addr: where the transfer stopped, when it did not complete
@@ -578,7 +604,8 @@ struct mock_iommu_dma {
  * @out_invalidated: entries dropped by the mmu notifier of their domain:
  *	an invalidation of a range that holds their page, a kernel range
  *	(iommu_sva_invalidate_kva_range(): every entry of the domain), or the
- *	exit of the mm
+ *	exit of the mm; or, for a paging domain, by an unmap_pages() of their
+ *	page
  * @out_flushed: entries dropped because their PASID was detached from the
  *	device, or the device released
  * @out_evicted: entries dropped to make room for another, or for a
@@ -591,9 +618,9 @@ struct mock_iommu_dma {
  * again until an invalidation drops it: a missing invalidation from the
  * kernel shows as a device that still reaches the old page. A write needs
  * a translation that was filled for writing. The cached page is kept
- * (referenced, pinned for a writable one) until the entry goes, so a stale
- * translation reaches a page no longer mapped, never freed memory. All
- * counters count since the device was created.
+ * (referenced; pinned for a writable one of an SVA domain) until the entry
+ * goes, so a stale translation reaches a page no longer mapped, never
+ * freed memory. All counters count since the device was created.
  */
 struct mock_iommu_tlb_info {
 	__u32 out_enabled;
@@ -773,6 +800,54 @@ struct mock_iommu_kva_watch {
 };
 
 /**
+ * struct mock_iommu_iommufd - the MOCK_IOMMU_OP_IOMMUFD_* ops
+ * @iommufd: BIND: an open /dev/iommu of the caller (-EBADF when it is no
+ *	open file, -EBADFD when it is another file); else must be 0
+ * @pasid: ATTACH, REPLACE, DETACH: the PASID, 1 to the device's
+ *	max_pasids - 1 (the mock attaches no RID: 0 is -EINVAL); BIND: 0
+ * @pt_id: ATTACH, REPLACE: an iommufd HWPT (or IOAS) id of the binding's
+ *	context; else 0
+ * @__reserved: must be 0
+ * @out_bind_id: BIND: the binding's id in the calling file's table
+ * @out_dev_id: BIND: the iommufd device id, the dev_id of IOMMU_HWPT_ALLOC
+ *	and IOMMU_FAULT_QUEUE_ALLOC's faults
+ * @out_pt_id: ATTACH, REPLACE: the HWPT now attached (iommufd's output
+ *	pt_id: a new HWPT when @pt_id named an IOAS)
+ * @out_nr_attached: ATTACH, REPLACE, DETACH: PASIDs the binding has
+ *	attached after the op
+ *
+ * BIND calls iommufd_device_bind() on device @id with the context of
+ * @iommufd, which claims the device's DMA ownership: it fails with the
+ * core's -EBUSY while anything is attached at a PASID of the device's
+ * group (an SVA bond, say), -EPERM when another owner holds it. The
+ * binding holds the context (the iommufd file) until it is destroyed:
+ * closing /dev/iommu with a binding alive tears nothing down. DESTROY of
+ * the binding, or closing the file, detaches its PASIDs and unbinds; the
+ * device cannot be destroyed while bound (-EBUSY). A device has one
+ * binding at a time (-EBUSY). The IOMMU core lets SVA bind a device
+ * iommufd owns, but must not see the ownership given back while a PASID
+ * of the group is attached: DESTROY of a binding whose group has an SVA
+ * bond is -EBUSY (closing the file unbinds the bonds first).
+ *
+ * ATTACH of a PASID the binding already has is -EBUSY, DETACH of one it
+ * has not -ENOENT; REPLACE and ATTACH pass every other answer of iommufd
+ * and the IOMMU core through (a PASID the core has in use for an SVA
+ * bond: -EBUSY; a HWPT allocated without IOMMU_HWPT_ALLOC_PASID: -EINVAL).
+ * On a kernel without CONFIG_IOMMUFD, or whose iommufd cannot attach
+ * PASIDs, every op is -EOPNOTSUPP.
+ */
+struct mock_iommu_iommufd {
+	__s32 iommufd;
+	__u32 pasid;
+	__u32 pt_id;
+	__u32 __reserved;
+	__u32 out_bind_id;
+	__u32 out_dev_id;
+	__u32 out_pt_id;
+	__u32 out_nr_attached;
+};
+
+/**
  * struct mock_iommu_cmd - argument of MOCK_IOMMU_CMD
  * @size: sizeof(struct mock_iommu_cmd) as the caller knows it
  * @op: &enum mock_iommu_op
@@ -795,6 +870,7 @@ struct mock_iommu_kva_watch {
  * @kva_count: MOCK_IOMMU_OP_KVA_COUNT
  * @kva_watch: MOCK_IOMMU_OP_KVA_WATCH
  * @tlb_info: MOCK_IOMMU_OP_TLB_INFO
+ * @iommufd: the MOCK_IOMMU_OP_IOMMUFD_* ops
  * @last: marks the end of the structure, for size checks
  */
 struct mock_iommu_cmd {
@@ -819,6 +895,7 @@ struct mock_iommu_cmd {
 		struct mock_iommu_kva_count kva_count;
 		struct mock_iommu_kva_watch kva_watch;
 		struct mock_iommu_tlb_info tlb_info;
+		struct mock_iommu_iommufd iommufd;
 	};
 	__u32 last;
 };
