@@ -58,6 +58,36 @@ UACCE_FUNCTIONS = [
     "uacce_put_queue",
     "uacce_remove",
 ]
+# iommufd, the other user of the PASID and fault machinery (sva_iommufd):
+# a device bound into a context and attached, replaced and detached at a
+# PASID, and the fault queue that hands page requests to user space.
+IOMMUFD_DEVICE_FUNCTIONS = [
+    "iommufd_device_bind",
+    "iommufd_bind_iommu",
+    "iommufd_device_unbind",
+    "iommufd_hwpt_pasid_compat",
+    "iommufd_hwpt_compatible_device",
+    "iommufd_hwpt_attach_device",
+    "iommufd_hwpt_detach_device",
+    "iommufd_hwpt_replace_device",
+    "iommufd_hw_pagetable_attach",
+    "iommufd_hw_pagetable_detach",
+    "iommufd_device_do_attach",
+    "iommufd_device_do_replace",
+    "iommufd_device_change_pt",
+    "iommufd_device_attach",
+    "iommufd_device_replace",
+    "iommufd_device_detach",
+]
+IOMMUFD_FAULT_FUNCTIONS = [
+    "iommufd_auto_response_faults",
+    "iommufd_compose_fault_message",
+    "iommufd_fault_deliver_fetch",
+    "iommufd_fault_fops_read",
+    "iommufd_fault_fops_write",
+    "iommufd_fault_alloc",
+    "iommufd_fault_iopf_handler",
+]
 # (label, file, functions, target description, minimum % of reachable lines)
 SCOPES = [
     ("drivers/iommu/iommu-sva.c", "drivers/iommu/iommu-sva.c", None,
@@ -68,6 +98,10 @@ SCOPES = [
      ">= 90% of reachable lines", 90),
     ("drivers/misc/uacce/uacce.c [bind/unbind]", "drivers/misc/uacce/uacce.c", UACCE_FUNCTIONS,
      "every reachable line", 100),
+    ("iommufd/device.c [bind, PASID attach]", "drivers/iommu/iommufd/device.c",
+     IOMMUFD_DEVICE_FUNCTIONS, ">= 80% of reachable lines", 80),
+    ("iommufd/eventq.c [fault queue]", "drivers/iommu/iommufd/eventq.c",
+     IOMMUFD_FAULT_FUNCTIONS, ">= 80% of reachable lines", 80),
 ]
 PROFILED = ("drivers/iommu/", "drivers/misc/uacce/")
 

@@ -33,7 +33,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${SVA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sva-kselftest}
 state=$cache/state
 fragments=("$root/kconfig/vm.config" "$root/config" "$root/kconfig/coverage.config")
-profiled=(drivers/iommu drivers/misc/uacce)
+profiled=(drivers/iommu drivers/iommu/iommufd drivers/misc/uacce)
 
 log() { echo "coverage: $*" >&2; }
 state_get() { sed -n "s/^$1=//p" "$state" 2>/dev/null | tail -n 1; }
@@ -143,11 +143,12 @@ build() {
 	echo "$secs" >"$kdir/.sva-coverage-build-seconds"
 	# Is what is profiled what was meant to be?
 	n=$(find "$kdir/drivers/iommu" -maxdepth 1 -name '*.gcno' | wc -l)
-	if [ ! -f "$kdir/drivers/iommu/iommu-sva.gcno" ] || [ ! -f "$kdir/drivers/misc/uacce/uacce.gcno" ]; then
+	if [ ! -f "$kdir/drivers/iommu/iommu-sva.gcno" ] || [ ! -f "$kdir/drivers/misc/uacce/uacce.gcno" ] ||
+		[ ! -f "$kdir/drivers/iommu/iommufd/device.gcno" ]; then
 		log "no .gcno for iommu-sva.c or uacce.c in $kdir: the GCOV_PROFILE overlay did not take"
 		exit 1
 	fi
-	other=$(find "$kdir" -name '*.gcno' | grep -cvE "/drivers/iommu/[^/]*\.gcno$|/drivers/misc/uacce/" || true)
+	other=$(find "$kdir" -name '*.gcno' | grep -cvE "/drivers/iommu/([^/]*|iommufd/[^/]*)\.gcno$|/drivers/misc/uacce/" || true)
 	[ "$other" -eq 0 ] || log "warning: $other .gcno files outside the profiled directories"
 	log "built in $secs s; $n profiled objects in drivers/iommu/"
 	if [ -s "$statslog" ]; then
