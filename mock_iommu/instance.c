@@ -311,8 +311,11 @@ struct mock_dev *mock_dev_create(struct mock_instance *inst, u32 pasid_bits,
 	mock_msi_set(mdev);
 
 	if (!READ_ONCE(mdev->probed) || !pdev->dev.iommu_group) {
-		pr_err("mock_iommu: %s was not probed by mock_iommu: another IOMMU driver registered with a NULL fwnode first (e.g. intel-iommu with a DMAR table) and owns fwspec-less devices; boot without it\n",
-		       dev_name(&pdev->dev));
+		pr_err("mock_iommu: the IOMMU core did not take %s (%s): %s\n",
+		       dev_name(&pdev->dev),
+		       READ_ONCE(mdev->probed) ? "after the driver's probe" :
+		       "the driver was not asked",
+		       "an allocation failed in the core, or another IOMMU driver registered with a NULL fwnode first (e.g. intel-iommu with a DMAR table) and owns fwspec-less devices");
 		rc = -ENODEV;
 		goto err_unregister;
 	}

@@ -342,6 +342,64 @@ TEST_F(fail_nth, uacce_open)
 }
 
 /*
+ * A new IOMMU instance and a device behind it that can fault: the fault
+ * queue (iopf_queue_alloc(): its workqueue), the IOMMU's registration and
+ * probe, the device's entry on the fault queue (iopf_queue_add_device()).
+ * A failed step is a clean errno with nothing left behind: no device
+ * probed and not released, no state of the core.
+ */
+TEST_F(fail_nth, instance_and_device)
+{
+	struct mock_iommu_counters c0, c1;
+	struct mock_iommu_device_create dc;
+	unsigned int n, failed = 0;
+	__u32 iommu = 0;
+	bool injected;
+	int ret;
+
+	test_cmd_counters(self->fd, 0, &c0);
+	for (n = 1; n < NTH_MAX; n++) {
+		iommu = 0;
+		memset(&dc, 0, sizeof(dc));
+		ASSERT_EQ(0, nth_arm(self->nth_fd, n));
+		ret = _test_cmd_instance_create(self->fd, 0, 0, &iommu);
+		if (!ret) {
+			ret = _test_cmd_device_create(self->fd, iommu, MOCK_PASID_BITS, 0, &dc);
+			/*
+			 * Two allocation failures come back as other errnos:
+			 * the IOMMU core's probe failed (the module cannot
+			 * say why: -ENODEV), and device_add() could not
+			 * allocate the device's name (-EINVAL).
+			 */
+			if (ret == -ENODEV || ret == -EINVAL)
+				ret = -ENOMEM;
+		}
+		injected = nth_disarm(self->nth_fd);
+		if (ret) {
+			ASSERT_TRUE(clean_errno(-ret)) TH_LOG("step %u: %s", n, strerror(-ret));
+			ASSERT_TRUE(injected);
+			failed++;
+		} else {
+			/* Whole: the device faults through its queue */
+			ASSERT_EQ(NULL, mock_dma_unsupported(self->fd, dc.out_device_id, 0));
+			test_cmd_destroy(self->fd, dc.out_device_id);
+		}
+		if (iommu)
+			test_cmd_destroy(self->fd, iommu);
+		test_cmd_counters(self->fd, 0, &c1);
+		ASSERT_EQ(c0.devices_probed - c0.devices_released,
+			  c1.devices_probed - c1.devices_released) TH_LOG("step %u", n);
+		ASSERT_EQ(c0.domains_alive, c1.domains_alive) TH_LOG("step %u", n);
+		ASSERT_EQ(c0.unexpected_calls, c1.unexpected_calls) TH_LOG("step %u", n);
+		if (!ret && !injected)
+			break;
+	}
+	ASSERT_GT(NTH_MAX, n);
+	ASSERT_LT(0, failed);
+	TH_LOG("%u steps, %u failed", n, failed);
+}
+
+/*
  * A transfer over fresh pages: page requests, the fault core's group
  * allocation in the reporting task. A failed step is an errno, or a page
  * request answered FAILURE; never a stale or lost response. @flags 0: one

@@ -175,6 +175,11 @@ struct mock_iommu_instance_create {
  *	min(1 << @pasid_bits, instance max_pasids)
  * @out_group_id: iommu_group_id() of the device's group
  * @out_instance_id: echo of @instance_id
+ *
+ * -ENODEV when the IOMMU core did not take the new device: its probe
+ * failed before or after asking the driver (an allocation of the core's
+ * failing, which the module cannot tell apart), or another IOMMU driver
+ * owns devices without firmware nodes. Nothing is left behind.
  */
 struct mock_iommu_device_create {
 	__u32 instance_id;
