@@ -223,19 +223,23 @@ static long long vmstat_read(const char *name)
  * and every pin is dropped again, at the latest when the mapping goes (the
  * device's TLB keeps the pins of the translations it caches); reads pin
  * only in the pinned mode. /proc/vmstat counts the system's pins, and
- * others may pin meanwhile (9p's zero-copy I/O does, for one, when the
- * test's output goes to a 9p file under virtme-ng): they only add. So a
- * count below the expected one fails at once, and the expected count must
- * be seen exactly in one of a few rounds.
+ * others may pin meanwhile (9p's zero-copy I/O does, on every write of
+ * the test's output to a 9p file under virtme-ng): they only add. So a
+ * count below the expected one fails at once, and in the quietest of a
+ * few rounds the count may exceed it by at most PIN_NOISE: far fewer than
+ * the pages a transfer pins, so a missing pin (FOLL_GET) and a second pin
+ * per page both show, whatever the system does beside.
  */
+#define PIN_PAGES	64
 #define PIN_ROUNDS	5
+#define PIN_NOISE	16
 
 TEST_F(dma, device_writes_pin_the_pages)
 {
-	const int pages = 4;
+	const int pages = PIN_PAGES;
 	size_t len = pages * self->page;
 	char *buf = malloc(len);
-	long long acq0, rel0, acq1, acq2, rel3;
+	long long acq0, rel0, acq1, acq2, rel3, extra, quietest = -1;
 	int read_pins = variant->flags & MOCK_IOMMU_DMA_PINNED ? pages : 0;
 	int round;
 
@@ -261,14 +265,18 @@ TEST_F(dma, device_writes_pin_the_pages)
 		ASSERT_EQ(0, munmap(mem, len));
 		rel3 = vmstat_read("nr_foll_pin_released");
 		ASSERT_LE(pages + read_pins, rel3 - rel0);
-		if (acq1 - acq0 == pages && acq2 - acq1 == read_pins &&
-		    rel3 - rel0 == pages + read_pins)
+		extra = (acq1 - acq0 - pages) + (acq2 - acq1 - read_pins) +
+			(rel3 - rel0 - pages - read_pins);
+		if (quietest < 0 || extra < quietest)
+			quietest = extra;
+		if (!extra)
 			break;
-		TH_LOG("round %d: others pinned meanwhile (%lld, %lld, %lld)", round,
-		       acq1 - acq0, acq2 - acq1, rel3 - rel0);
 	}
-	ASSERT_GT(PIN_ROUNDS, round) TH_LOG("never exactly %d pins in %d rounds", pages,
-					    PIN_ROUNDS);
+	ASSERT_GE(PIN_NOISE, quietest) TH_LOG("%lld pins beyond %d pages in the quietest round",
+					      quietest, pages);
+	if (quietest)
+		TH_LOG("others pinned meanwhile: %lld in the quietest of %d rounds", quietest,
+		       PIN_ROUNDS);
 	free(buf);
 }
 
