@@ -358,10 +358,15 @@ def report(info, ksrc, unreachable, strict):
                 continue
             a, b = funcs[efunc]
             hits = [i for i in range(a, b + 1) if pat in lines[i]]
+            if not hits:
+                problems.append("%s:%d: '%s' is in no line of %s (stale?)"
+                                % (unreachable, n, pat, efunc))
+                continue
+            # gcc may give the named lines no counter of their own (a
+            # branch folded into its condition, a constant condition):
+            # nothing to count apart then, and nothing stale
             named = {k + 1 for i in hits for k in named_lines(lines, i, b)} & set(cov["lines"])
             if not named:
-                problems.append("%s:%d: '%s' names no instrumented line of %s (stale?)"
-                                % (unreachable, n, pat, efunc))
                 continue
             ran = sorted(k for k in named if cov["lines"][k] > 0)
             if ran:

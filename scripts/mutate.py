@@ -34,6 +34,7 @@ import concurrent.futures
 import csv
 import datetime
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -63,6 +64,7 @@ TARGETS = {
     ],
 }
 EQUIVALENT = os.path.join(REPO, "mutants", "equivalent")
+UNREACHABLE = os.path.join(REPO, "coverage", "unreachable")
 
 ERRNO_SWAP = {"EINVAL": "EBUSY", "EBUSY": "EINVAL", "ENOMEM": "EINVAL", "ENODEV": "EINVAL",
               "EOVERFLOW": "EINVAL", "ENOSPC": "EBUSY", "EOPNOTSUPP": "EINVAL",
@@ -210,6 +212,33 @@ def unreached_lines(ksrc, version):
     return out
 
 
+def listed_unreachable(ksrc):
+    """{(path, line): reason} of the lines coverage/unreachable names in
+    the targets (the bodies and statements its entries stand for, as make
+    coverage reads them): a mutant there changes nothing any test runs."""
+    spec = importlib.util.spec_from_file_location(
+        "coverage_report", os.path.join(REPO, "scripts", "coverage-report.py"))
+    cr = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cr)
+    out, sources = {}, {}
+    for efile, efunc, pat, reason, _ in cr.read_unreachable(UNREACHABLE):
+        if efile not in TARGETS:
+            continue
+        if efile not in sources:
+            with open(os.path.join(ksrc, efile), errors="replace") as f:
+                lines = f.read().split("\n")
+            sources[efile] = (lines, cr.functions(lines))
+        lines, funcs = sources[efile]
+        if efunc not in funcs:
+            continue
+        a, b = funcs[efunc]
+        for i in range(a, b + 1):
+            if pat in lines[i]:
+                for k in cr.named_lines(lines, i, b):
+                    out[(efile, k + 1)] = reason
+    return out
+
+
 def load_equivalent():
     out = {}
     if os.path.exists(EQUIVALENT):
@@ -294,11 +323,17 @@ def main():
         gate.log("mutate: %d lines of the targets never ran in make coverage: their mutants "
                  "survive without a run" % len(unreached))
 
+    unreachable = listed_unreachable(a.ksrc)
+
     results = {}
     todo = []
     for m in muts:
         if m.id in equivalent:
             results[m.id] = {"status": "equivalent", "by": [equivalent[m.id]], "seconds": 0}
+            continue
+        if (m.path, m.lineno) in unreachable:
+            results[m.id] = {"status": "unreachable", "seconds": 0,
+                             "by": ["coverage/unreachable: " + unreachable[(m.path, m.lineno)]]}
             continue
         if unreached is not None and (m.path, m.lineno) in unreached:
             results[m.id] = {"status": "survived", "seconds": 0, "unreached": True,
@@ -363,10 +398,12 @@ def report(rows, outdir):
     ran = [r["seconds"] for _, r in rows if r["seconds"] and r["status"] != "equivalent"]
     per = sum(ran) / len(ran) if ran else 0
     md = ["## Mutation score of the SVA core", "",
-          "%d mutants: %d killed, %d survived, %d equivalent, %d no build, %d not run; "
+          "%d mutants: %d killed, %d survived, %d equivalent, %d unreachable, %d no build, "
+          "%d not run; "
           "score %.1f%% (killed of killed + survived); %.0f s per mutant run" %
-          (len(rows), killed, survived, count.get("equivalent", 0), count.get("no build", 0),
-           count.get("not run (budget)", 0) + count.get("error", 0), score, per), "",
+          (len(rows), killed, survived, count.get("equivalent", 0), count.get("unreachable", 0),
+           count.get("no build", 0), count.get("not run (budget)", 0) + count.get("error", 0),
+           score, per), "",
           "%d of the survivors are on lines the suite never reaches (make coverage): "
           "not run" % sum(1 for _, r in rows if r.get("unreached")), "",
           "| mutant | where | operator | status | by |", "| --- | --- | --- | --- | --- |"]

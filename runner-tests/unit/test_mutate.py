@@ -86,5 +86,28 @@ class Unreached(unittest.TestCase):
         self.assertIsNone(mutate.unreached_lines(self.ksrc, "abc"))
 
 
+class Listed(unittest.TestCase):
+    """coverage/unreachable's entries name the lines whose mutants cannot
+    change what a test runs: a braceless if names its statement, not the
+    condition (whose mutants still run)."""
+
+    def test_body_not_condition(self):
+        with tempfile.TemporaryDirectory() as d:
+            src = os.path.join(d, "drivers/iommu/iommu-sva.c")
+            os.makedirs(os.path.dirname(src))
+            with open(src, "w") as f:
+                f.write("int f(int x)\n{\n\tif (!x)\n\t\treturn -ENODEV;\n\treturn 0;\n}\n")
+            lst = os.path.join(d, "unreachable")
+            with open(lst, "w") as f:
+                f.write("drivers/iommu/iommu-sva.c:f:if (!x) # never zero\n")
+            old = mutate.UNREACHABLE
+            mutate.UNREACHABLE = lst
+            try:
+                got = mutate.listed_unreachable(d)
+            finally:
+                mutate.UNREACHABLE = old
+        self.assertEqual({("drivers/iommu/iommu-sva.c", 4): "never zero"}, got)
+
+
 if __name__ == "__main__":
     unittest.main()
