@@ -512,6 +512,20 @@ static int mock_page_request(struct mock_xfer *x, const unsigned long *addrs,
 	return rc;
 }
 
+/*
+ * How a transfer ends when its page request got no response code: the
+ * status for a request that timed out or whose PASID is being detached,
+ * else the errno (-EINTR, -ENOMEM).
+ */
+static int mock_prq_status(int err)
+{
+	if (err == -ETIMEDOUT)
+		return MOCK_IOMMU_DMA_TIMEOUT;
+	if (err == -ECANCELED)
+		return MOCK_IOMMU_DMA_ABORTED;
+	return err;
+}
+
 /* Whether the transfer's pages are pinned (FOLL_PIN) or got (FOLL_GET) */
 static bool mock_xfer_pins(struct mock_xfer *x)
 {
@@ -774,12 +788,8 @@ static int mock_xfer_run(struct mock_xfer *x)
 			if (dma->flags & MOCK_IOMMU_DMA_PRG)
 				n = mock_missing_pages(x, addrs);
 			code = mock_page_request(x, addrs, n);
-			if (code == -ETIMEDOUT)
-				return MOCK_IOMMU_DMA_TIMEOUT;
-			if (code == -ECANCELED)
-				return MOCK_IOMMU_DMA_ABORTED;
 			if (code < 0)
-				return code;
+				return mock_prq_status(code);
 			dma->out_response = code;
 			if (code != IOMMU_PAGE_RESP_SUCCESS)
 				return MOCK_IOMMU_DMA_PAGE_FAULT;
@@ -820,12 +830,8 @@ static int mock_xfer_stray_request(struct mock_xfer *x)
 	x->stray = true;
 	dma->out_fault_addr = dma->iova;
 	code = mock_page_request(x, &addr, 1);
-	if (code == -ETIMEDOUT)
-		return MOCK_IOMMU_DMA_TIMEOUT;
-	if (code == -ECANCELED)
-		return MOCK_IOMMU_DMA_ABORTED;
 	if (code < 0)
-		return code;
+		return mock_prq_status(code);
 	dma->out_response = code;
 	return MOCK_IOMMU_DMA_PAGE_FAULT;
 }
