@@ -387,6 +387,7 @@ static bool mock_xfer_attached(struct mock_xfer *x);
 static int mock_page_request(struct mock_xfer *x, const unsigned long *addrs,
 			     unsigned int n)
 {
+	bool with_pasid = !(x->dma->flags & MOCK_IOMMU_DMA_REQ_NO_PASID);
 	struct mock_dev *mdev = x->mdev;
 	long left = (long)(x->deadline - jiffies);
 	struct mock_prq *prq;
@@ -430,13 +431,13 @@ static int mock_page_request(struct mock_xfer *x, const unsigned long *addrs,
 			struct iommu_fault_page_request *prm = &evt.fault.prm;
 
 			evt.fault.type = IOMMU_FAULT_PAGE_REQ;
-			if (!(x->dma->flags & MOCK_IOMMU_DMA_REQ_NO_PASID))
+			if (with_pasid)
 				prm->flags = IOMMU_FAULT_PAGE_REQUEST_PASID_VALID;
-			if (page == n - 1)
+			if (page == n - 1) {
 				prm->flags |= IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE;
-			if (page == n - 1 &&
-			    !(x->dma->flags & MOCK_IOMMU_DMA_REQ_NO_PASID))
-				prm->flags |= IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID;
+				if (with_pasid)
+					prm->flags |= IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID;
+			}
 			prm->pasid = prq->pasid;
 			prm->grpid = prq->grpid;
 			/* A user-mode access: the core's handler checks the VMA */

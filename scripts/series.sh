@@ -54,15 +54,9 @@ cp "$ksrc/$sel/lib.mk" "$stage/$sel/"
 mkdir -p "$stage/include/linux"
 cp "$ksrc/include/linux/slab.h" "$stage/include/linux/"
 "$root/scripts/kselftest-tree.sh" "$stage" "$kdir" >&2
-# sva.sh's progs="..." assignment, over one or more lines
-progs=$(awk 'b { print; if (/"$/) exit; next }
-	/^progs="/ { print; b = !/^progs=".*"$/ || /^progs="$/; if (!b) exit }' "$stage/$t/sva.sh" |
-	sed -e 's/^progs="//' -e 's/"$//' | xargs)
-want=$(make -s --no-print-directory -C "$root/selftests" list | xargs)
-if [ -z "$progs" ] || [ "$progs" != "$want" ]; then
-	echo "series: sva.sh runs '$progs', selftests/Makefile builds '$want'" >&2
-	exit 1
-fi
+# The programs kselftest-tree.sh wrote (and checked it wrote into sva.sh)
+progs=$(make -s --no-print-directory -C "$root/selftests" list | xargs)
+[ -n "$progs" ] || { echo "series: no programs from make -C selftests list" >&2; exit 1; }
 nprogs=$(echo "$progs" | wc -w)
 mkdir -p "$repo/$t"
 
