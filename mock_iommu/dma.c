@@ -139,8 +139,8 @@ struct mock_prq {
  * @write: the device writes memory (WRITE, FILL)
  * @paging: @md is a paging domain: @iova is an IOVA of its page table,
  *	@mm is NULL
- * @fault: @md is a paging domain with a fault handler (iommufd's fault
- *	queue): a missing page is requested, as for SVA; without one a
+ * @fault: @md has a fault handler (an SVA domain, or a paging domain with
+ *	iommufd's fault queue): a missing page is requested; without one a
  *	missing page is a fault at once, as hardware without PRI for it
  * @stray: its one page request goes where no domain leads (REQ_UNATTACHED,
  *	REQ_NO_PASID): sent without the attach check, answered by the core
@@ -781,7 +781,7 @@ static int mock_xfer_run(struct mock_xfer *x)
 		if (!page) {
 			if (dma->flags & (MOCK_IOMMU_DMA_PINNED |
 					  MOCK_IOMMU_DMA_NO_PRI) ||
-			    (x->paging && !x->fault) ||
+			    !x->fault ||
 			    retries++ == MOCK_PRQ_RETRIES)
 				return MOCK_IOMMU_DMA_PAGE_FAULT;
 			addrs[0] = addr & PAGE_MASK;
@@ -934,8 +934,12 @@ int mock_dma(struct mock_dev *mdev, struct mock_iommu_dma *dma)
 		dma->out_domain_id = x.md->id;
 		x.domain_id = x.md->id;
 		x.paging = x.md->paging;
-		/* Set before the domain was attached, never changed after */
-		x.fault = x.paging && x.md->domain.iopf_handler;
+		/*
+		 * Set before the domain was attached, never changed after:
+		 * without a handler the device is off the fault queue (iopf.c)
+		 * and a missing page is a translation fault, no request
+		 */
+		x.fault = !!x.md->domain.iopf_handler;
 		/* The domain's notifier keeps the mm_struct; is it still alive? */
 		if (x.paging) {
 			rc = mock_xfer_run(&x);

@@ -415,6 +415,10 @@ int mock_domain_attach(struct mock_domain *md, struct mock_dev *mdev,
 	     mock_fault_check(MOCK_IOMMU_FAULT_SET_DEV_PASID, mdev);
 	if (rc)
 		goto out;
+	/* A domain with a fault handler needs the device on the fault queue */
+	rc = mock_iopf_get(mdev, md);
+	if (rc)
+		goto out;
 
 	mutex_lock(&mock_lock);
 	cur = xa_load(&mdev->pasids, pasid);
@@ -435,6 +439,11 @@ int mock_domain_attach(struct mock_domain *md, struct mock_dev *mdev,
 	 */
 	if (!rc && old && old != md)
 		mock_dma_quiesce(mdev);
+	/* The replaced domain's place on the queue, or the refused one's */
+	if (rc)
+		mock_iopf_put(mdev, md);
+	else if (old)
+		mock_iopf_put(mdev, old);
 out:
 	if (rc)
 		mock_dev_count(mdev, MOCK_CNT_ATTACH_FAILED, 1);
@@ -496,6 +505,8 @@ static void mock_pasid_detach(struct device *dev, ioasid_t pasid,
 	WARN_ON(mock_pasid_set(mdev, pasid, NULL));
 	mutex_unlock(&mock_lock);
 	mock_dma_drain(mdev, pasid);
+	/* Only now may the device leave the fault queue */
+	mock_iopf_put(mdev, cur);
 }
 
 #ifdef HAVE_SET_DEV_PASID_OLD
@@ -586,6 +597,7 @@ int mock_pasid_info(struct mock_dev *mdev, struct mock_iommu_pasid_info *pi)
 	pi->out_domain_id = md ? md->id : 0;
 	pi->out_attached = mdev->nr_attached;
 	mutex_unlock(&mock_lock);
+	mock_iopf_info(mdev, &pi->out_fault_users, &pi->out_fault_queue);
 	return 0;
 }
 

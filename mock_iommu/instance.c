@@ -75,6 +75,7 @@ static void mock_release_device(struct device *dev)
 	mock_pasid_release(mdev);
 	/* ... and, as on detach, nothing may use those domains afterwards */
 	mock_dma_drain(mdev, IOMMU_PASID_INVALID);
+	mock_iopf_release(mdev);
 	mock_dev_count(mdev, MOCK_CNT_DEVICES_RELEASED, 1);
 #ifdef HAVE_RELEASE_DOMAIN
 	/*
@@ -292,6 +293,7 @@ struct mock_dev *mock_dev_create(struct mock_instance *inst, u32 pasid_bits,
 	mdev->pasid_bits = pasid_bits;
 	mdev->group_peer = peer;
 	xa_init(&mdev->pasids);
+	mutex_init(&mdev->iopf_lock);
 	mock_dma_init_dev(mdev);
 
 	rc = xa_alloc(&mock_devices, &mdev->gid, mdev, xa_limit_31b,
@@ -320,11 +322,6 @@ struct mock_dev *mock_dev_create(struct mock_instance *inst, u32 pasid_bits,
 		goto err_unregister;
 	}
 
-	if (mock_dev_does_pri(mdev)) {
-		rc = iopf_queue_add_device(inst->iopf_queue, &pdev->dev);
-		if (rc)
-			goto err_unregister;
-	}
 	return mdev;
 
 err_unregister:
@@ -333,6 +330,7 @@ err_erase:
 	xa_erase(&mock_devices, mdev->gid);
 err_free:
 	xa_destroy(&mdev->pasids);
+	mutex_destroy(&mdev->iopf_lock);
 	kfree(mdev);
 	return ERR_PTR(rc);
 }
@@ -344,17 +342,9 @@ void mock_dev_destroy(struct mock_dev *mdev)
 
 	WARN_ON(mdev->nr_refs || atomic_read(&mdev->nr_dma));
 	/*
-	 * Handle what is still queued before leaving the queue: the work of
-	 * a page request uses the device and its group (a transfer that
-	 * timed out or was killed leaves its request behind), and
-	 * iopf_queue_remove_device() frees the groups it finds pending
-	 * without waiting for that work.
+	 * Removing the device releases it from the core (release_device),
+	 * which takes it off the fault queue with its PASID table (iopf.c)
 	 */
-	if (mock_dev_does_pri(mdev)) {
-		iopf_queue_flush_dev(&mdev->pdev->dev);
-		iopf_queue_remove_device(inst->iopf_queue, &mdev->pdev->dev);
-	}
-	/* Removing the device releases it from the core (release_device) */
 	platform_device_unregister(mdev->pdev);
 
 	/* Keep the gid taken until the platform device name is free */
@@ -366,7 +356,9 @@ void mock_dev_destroy(struct mock_dev *mdev)
 	WARN_ON(!xa_empty(&mdev->pasids));
 	WARN_ON(!list_empty(&mdev->prq_pending));
 	WARN_ON(mdev->tlb.nr);
+	WARN_ON(mdev->iopf_users);
 	xa_destroy(&mdev->pasids);
+	mutex_destroy(&mdev->iopf_lock);
 	inst->nr_devices--;
 	kfree(mdev);
 }

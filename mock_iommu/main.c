@@ -429,8 +429,9 @@ static const struct mock_op mock_ops[] = {
 	MOCK_OP(MOCK_IOMMU_OP_BIND, mock_cmd_bind, sva, true,
 		offsetof(struct mock_iommu_cmd, sva.bond_id)),
 	MOCK_OP(MOCK_IOMMU_OP_BOND_INFO, mock_cmd_bond_info, sva, true, 0),
-	MOCK_OP(MOCK_IOMMU_OP_PASID_INFO, mock_cmd_pasid_info, pasid_info,
-		true, 0),
+	/* PASID_INFO grew: callers built before the fault queue still work */
+	MOCK_OP(MOCK_IOMMU_OP_PASID_INFO, mock_cmd_pasid_info,
+		pasid_info.out_attached, true, 0),
 	MOCK_OP(MOCK_IOMMU_OP_DOMAIN_INFO, mock_cmd_domain_info, domain_info,
 		false, 0),
 	MOCK_OP(MOCK_IOMMU_OP_MM_INFO, mock_cmd_mm_info, mm_info, false, 0),

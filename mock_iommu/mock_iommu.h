@@ -217,6 +217,10 @@ struct mock_tlb {
  * @rid_type: type of the static domain last attached to the device's RID
  *	(identity or blocked), 0 before the first attach
  * @tlb: its translation cache
+ * @iopf_lock: protects @iopf_users and the device's place on its
+ *	instance's fault queue
+ * @iopf_users: domains with a fault handler installed at its PASIDs; the
+ *	device is on the fault queue while there is one
  */
 struct mock_dev {
 	struct mock_obj obj;
@@ -238,6 +242,8 @@ struct mock_dev {
 	struct mock_counters counters;
 	unsigned int rid_type;
 	struct mock_tlb tlb;
+	struct mutex iopf_lock;	/* see above */
+	unsigned int iopf_users;
 };
 
 /**
@@ -346,8 +352,9 @@ static inline void mock_count(struct mock_instance *inst, enum mock_counter c,
 }
 
 /*
- * A device with PASIDs does PRI when its instance has an IOPF queue (the
- * kernel has CONFIG_IOMMU_IOPF): it sits in that queue for its whole life.
+ * A device with PASIDs can do PRI when its instance has an IOPF queue (the
+ * kernel has CONFIG_IOMMU_IOPF). It sits in that queue, and sends page
+ * requests, while a domain with a fault handler is attached (iopf.c).
  */
 static inline bool mock_dev_does_pri(struct mock_dev *mdev)
 {
@@ -463,6 +470,12 @@ int mock_iommufd_unbind(struct mock_file *mf, struct mock_obj *obj);
 int mock_uacce_create(struct mock_dev *mdev,
 		      struct mock_iommu_uacce_create *uc, struct mock_uacce **out);
 void mock_uacce_destroy(struct mock_uacce *mu);
+
+/* iopf.c */
+int mock_iopf_get(struct mock_dev *mdev, struct mock_domain *md);
+void mock_iopf_put(struct mock_dev *mdev, struct mock_domain *md);
+void mock_iopf_release(struct mock_dev *mdev);
+void mock_iopf_info(struct mock_dev *mdev, u32 *users, u32 *queued);
 
 /* kva.c */
 bool mock_kva_invalidate(struct mock_domain *md, struct mm_struct *mm,

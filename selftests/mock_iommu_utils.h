@@ -216,6 +216,19 @@ static inline __u32 mock_pasid_domain(int fd, __u32 device_id, __u32 pasid)
 #define test_pasid_domain(fd, dev, pasid, domain_id) \
 	ASSERT_EQ(domain_id, mock_pasid_domain(fd, dev, pasid))
 
+/*
+ * Assert that device @dev has @users domains with a fault handler at its
+ * PASIDs, and that the core has it on a fault queue exactly when it has one
+ */
+#define test_fault_queue(fd, dev, users)					\
+	({									\
+		struct mock_iommu_pasid_info __pi;				\
+		__u32 __users = (users);					\
+		ASSERT_EQ(0, _test_cmd_pasid_info(fd, dev, 1, &__pi));		\
+		ASSERT_EQ(__users, __pi.out_fault_users);			\
+		ASSERT_EQ(!!__users, __pi.out_fault_queue);			\
+	})
+
 /* Domains */
 
 static inline int _test_cmd_domain_info(int fd, __u32 domain_id,

@@ -982,6 +982,46 @@ TEST_F(mixed, allocator_hands_out_iommufd_pasid)
 }
 
 /*
+ * The device is on its instance's fault queue while a domain with a fault
+ * handler is attached at one of its PASIDs, as on intel and arm-smmu-v3:
+ * an SVA domain counts, an iommufd HWPT with a fault queue counts, one
+ * without does not. A replace moves the count, and the last of them to
+ * go, whichever it is, takes the device off the queue.
+ */
+TEST_F(mixed, fault_queue_follows_fault_capable_domains)
+{
+	struct mock_iommu_sva_info info;
+	__u32 fault_id, hwpt_f, p1, p2;
+	int fault_fd;
+
+	ASSERT_EQ(0, fault_alloc(self->ifd, &fault_id, &fault_fd));
+	ASSERT_EQ(0, hwpt_alloc_fault(self->ifd, self->dev_id, self->ioas, fault_id, &hwpt_f));
+	test_fault_queue(self->fd, self->dev, 0);
+	test_cmd_bind(self->fd, self->dev, &info);
+	test_fault_queue(self->fd, self->dev, 1);
+	/* PASIDs beside the mm's, for iommufd */
+	p1 = info.pasid + 1;
+	p2 = info.pasid + 2;
+	/* A HWPT without a fault queue sends no page request */
+	ASSERT_EQ(1, mixed_attach(p1));
+	test_fault_queue(self->fd, self->dev, 1);
+	test_cmd_iommufd_attach(self->fd, self->bind, p2, hwpt_f, NULL);
+	test_fault_queue(self->fd, self->dev, 2);
+	test_cmd_iommufd_replace(self->fd, self->bind, p1, hwpt_f, NULL);
+	test_fault_queue(self->fd, self->dev, 3);
+	test_cmd_iommufd_replace(self->fd, self->bind, p2, self->hwpt, NULL);
+	test_fault_queue(self->fd, self->dev, 2);
+	test_cmd_destroy(self->fd, info.bond_id);
+	test_fault_queue(self->fd, self->dev, 1);
+	test_cmd_iommufd_detach(self->fd, self->bind, p1, NULL);
+	test_fault_queue(self->fd, self->dev, 0);
+	test_cmd_iommufd_detach(self->fd, self->bind, p2, NULL);
+	test_fault_queue(self->fd, self->dev, 0);
+	test_fault_queue(self->fd, self->dev2, 0);
+	close(fault_fd);
+}
+
+/*
  * A group of two: iommufd owns the group through one device; a PASID it
  * attaches is installed on every member (the core's group-wide PASID
  * attach), and an SVA bond of the other member keeps the binding from

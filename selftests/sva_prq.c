@@ -160,6 +160,9 @@ FIXTURE_SETUP(peer_fault)
 	test_cmd_bind(self->fd, self->dev_a, &info);
 	self->pasid = info.pasid;
 	test_pasid_domain(self->fd, self->dev_b, self->pasid, info.domain_id);
+	/* The group-wide attach put both on the fault queue */
+	test_fault_queue(self->fd, self->dev_a, 1);
+	test_fault_queue(self->fd, self->dev_b, 1);
 }
 
 FIXTURE_TEARDOWN(peer_fault)
@@ -240,6 +243,8 @@ TEST_F(peer_fault, destroying_the_peer_waits_for_its_page_request)
 	ASSERT_EQ(0, c1.page_responses_failed - c0.page_responses_failed);
 	ASSERT_EQ(1, c1.page_responses_stale - c0.page_responses_stale);
 	ASSERT_EQ(1, c1.devices_released - c0.devices_released);
+	/* B left the queue with its PASID table; A stays on it */
+	test_fault_queue(self->fd, self->dev_a, 1);
 	/* A still reaches the mm: the fault made the page present, unfilled */
 	test_dma_holds(self->fd, self->dev_a, self->pasid, 0, self->mem, self->page,
 		       mock_fuse_byte(0));

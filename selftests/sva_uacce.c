@@ -638,6 +638,8 @@ TEST_F(uacce, bond_and_queue_share_handle)
 		ASSERT_EQ(2, b.handle_users);
 		ASSERT_EQ(2, qi.handle_users);
 		ASSERT_EQ(1, qi.domain_users);
+		/* One handle, one attach: one user of the fault queue */
+		test_fault_queue(self->fd, self->dev, 1);
 
 		/* Either one going leaves the other's bind attached */
 		if (order == 0) {
@@ -646,6 +648,7 @@ TEST_F(uacce, bond_and_queue_share_handle)
 			ASSERT_EQ(1, qi.handle_users);
 			ASSERT_EQ(b.handle_id, qi.handle_id);
 			test_pasid_domain(self->fd, self->dev, b.pasid, b.domain_id);
+			test_fault_queue(self->fd, self->dev, 1);
 			close(self->qfd[0]);
 		} else {
 			close(self->qfd[0]);
@@ -653,11 +656,13 @@ TEST_F(uacce, bond_and_queue_share_handle)
 			ASSERT_EQ(1, b.handle_users);
 			ASSERT_EQ(qi.handle_id, b.handle_id);
 			test_pasid_domain(self->fd, self->dev, b.pasid, b.domain_id);
+			test_fault_queue(self->fd, self->dev, 1);
 			test_cmd_destroy(self->fd, b.bond_id);
 		}
 		self->qfd[0] = -1;
 		test_pasid_domain(self->fd, self->dev, b.pasid, 0);
 		test_domain_freed(self->fd, b.domain_id);
+		test_fault_queue(self->fd, self->dev, 0);
 	}
 }
 

@@ -226,12 +226,21 @@ struct mock_iommu_sva_info {
  *	from the same never reused space as SVA domains, but are none of
  *	the SVA queries' business (DOMAIN_INFO, INVALIDATIONS: -ENOENT)
  * @out_attached: number of PASIDs the device has a domain installed at
+ * @out_fault_users: of those, the domains with an I/O page fault handler
+ *	(SVA domains, and iommufd HWPTs allocated with a fault queue): the
+ *	device is on its instance's fault queue, and sends page requests,
+ *	only while there is one, as intel's and arm-smmu-v3's are
+ * @out_fault_queue: 1 while the core has the device on a fault queue
+ *	(between iopf_queue_add_device() and iopf_queue_remove_device()),
+ *	0 otherwise; it is 1 exactly when @out_fault_users is not 0
  */
 struct mock_iommu_pasid_info {
 	__u32 pasid;
 	__u32 __reserved;
 	__u32 out_domain_id;
 	__u32 out_attached;
+	__u32 out_fault_users;
+	__u32 out_fault_queue;
 };
 
 /**
