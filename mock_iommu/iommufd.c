@@ -58,12 +58,6 @@ struct mock_idev {
 	u32 nr_attached;
 };
 
-#define mock_get(mf, id, type, otype)					\
-	({								\
-		struct mock_obj *__obj = mock_obj_get(mf, id, otype);	\
-		__obj ? container_of(__obj, type, obj) : NULL;		\
-	})
-
 /* Has @mdev a binding in @mf's table? */
 static bool mock_iommufd_bound(struct mock_file *mf, struct mock_dev *mdev)
 {

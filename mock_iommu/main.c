@@ -32,12 +32,6 @@ module_param(default_max_pasids, uint, 0444);
 MODULE_PARM_DESC(default_max_pasids,
 		 "max_pasids of instances created with max_pasids 0");
 
-#define mock_get(mf, id, type, otype)					\
-	({								\
-		struct mock_obj *__obj = mock_obj_get(mf, id, otype);	\
-		__obj ? container_of(__obj, type, obj) : NULL;		\
-	})
-
 static int mock_cmd_instance_create(struct mock_file *mf,
 				    struct mock_iommu_cmd *cmd)
 {

@@ -385,6 +385,13 @@ void mock_obj_remove(struct mock_file *mf, struct mock_obj *obj);
  */
 #define mock_for_each_obj(mf, id, obj) xa_for_each(&(mf)->objs, id, obj)
 
+/* The object of type @type (an @otype entry) at @id in @mf's table, or NULL */
+#define mock_get(mf, id, type, otype)					\
+	({								\
+		struct mock_obj *__obj = mock_obj_get(mf, id, otype);	\
+		__obj ? container_of(__obj, type, obj) : NULL;		\
+	})
+
 /* counters.c */
 void mock_counters_read(struct mock_counters *src,
 			struct mock_iommu_counters *dst);
