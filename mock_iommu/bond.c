@@ -155,7 +155,7 @@ int mock_bind(struct mock_file *mf, struct mock_dev *mdev,
 	mmput(mm);
 	if (IS_ERR(handle)) {
 		rc = PTR_ERR(handle);
-		xa_release(&mf->objs, id);
+		mock_obj_unreserve(mf, id);
 		goto err_free;
 	}
 
@@ -175,8 +175,7 @@ int mock_bind(struct mock_file *mf, struct mock_dev *mdev,
 		bond->hdev->nr_refs++;
 	mock_count(mdev->inst, MOCK_CNT_BONDS_ALIVE, 1);
 
-	/* Storing into a reserved index does not allocate: cannot fail */
-	WARN_ON(xa_is_err(xa_store(&mf->objs, id, &bond->obj, GFP_KERNEL)));
+	mock_obj_publish(mf, id, &bond->obj);
 	mock_bond_info(bond, info);
 	return 0;
 
@@ -199,7 +198,7 @@ void mock_unbind(struct mock_file *mf, struct mock_bond *bond)
 	/* Not under mock_lock: the core calls back into us */
 	iommu_sva_unbind_device(bond->handle);
 
-	xa_erase(&mf->objs, bond->obj.id);
+	mock_obj_remove(mf, &bond->obj);
 	mdev->nr_refs--;
 	if (bond->hdev != mdev)
 		bond->hdev->nr_refs--;

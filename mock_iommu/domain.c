@@ -2,7 +2,7 @@
 /*
  * SVA domains of the mock IOMMU: allocation, the per-device PASID tables
  * that set_dev_pasid() fills, the mmu notifier that records what the core
- * and the mm tell a domain, counters and fault injection.
+ * and the mm tell a domain, and the read-only queries about them.
  *
  * The core calls domain_alloc_sva(), set_dev_pasid() and free under its
  * iommu_sva_lock, set_dev_pasid() also under group->mutex.
@@ -26,130 +26,6 @@ DEFINE_MUTEX(mock_lock);
 static DEFINE_XARRAY(mock_domains);
 /* Last domain id handed out; ids are never reused while loaded */
 static u32 mock_last_domain_id;
-
-struct mock_counters mock_global_counters;
-
-void mock_counters_read(struct mock_counters *src,
-			struct mock_iommu_counters *dst)
-{
-	dst->domains_allocated = atomic64_read(&src->c[MOCK_CNT_DOMAINS_ALLOCATED]);
-	dst->domains_freed = atomic64_read(&src->c[MOCK_CNT_DOMAINS_FREED]);
-	dst->domains_alive = atomic64_read(&src->c[MOCK_CNT_DOMAINS_ALIVE]);
-	dst->alloc_calls = atomic64_read(&src->c[MOCK_CNT_ALLOC_CALLS]);
-	dst->attach_calls = atomic64_read(&src->c[MOCK_CNT_ATTACH_CALLS]);
-	dst->attach_failed = atomic64_read(&src->c[MOCK_CNT_ATTACH_FAILED]);
-	dst->detach_calls = atomic64_read(&src->c[MOCK_CNT_DETACH_CALLS]);
-	dst->bonds_alive = atomic64_read(&src->c[MOCK_CNT_BONDS_ALIVE]);
-	dst->handles_alive = atomic64_read(&src->c[MOCK_CNT_HANDLES_ALIVE]);
-	dst->devices_probed = atomic64_read(&src->c[MOCK_CNT_DEVICES_PROBED]);
-	dst->devices_released = atomic64_read(&src->c[MOCK_CNT_DEVICES_RELEASED]);
-	dst->faults_injected = atomic64_read(&src->c[MOCK_CNT_FAULTS_INJECTED]);
-	dst->mm_releases = atomic64_read(&src->c[MOCK_CNT_MM_RELEASES]);
-	dst->dma_transfers = atomic64_read(&src->c[MOCK_CNT_DMA_TRANSFERS]);
-	dst->dma_faults = atomic64_read(&src->c[MOCK_CNT_DMA_FAULTS]);
-	dst->page_requests = atomic64_read(&src->c[MOCK_CNT_PAGE_REQUESTS]);
-	dst->page_responses = atomic64_read(&src->c[MOCK_CNT_PAGE_RESPONSES]);
-	dst->page_responses_failed =
-		atomic64_read(&src->c[MOCK_CNT_PAGE_RESPONSES_FAILED]);
-	dst->page_responses_stale =
-		atomic64_read(&src->c[MOCK_CNT_PAGE_RESPONSES_STALE]);
-	dst->unexpected_calls =
-		atomic64_read(&src->c[MOCK_CNT_UNEXPECTED_CALLS]);
-	dst->kva_invalidations =
-		atomic64_read(&src->c[MOCK_CNT_KVA_INVALIDATIONS]);
-}
-
-/*
- * Fault injection. A target is remembered by the never reused serial of a
- * device or an instance, so a destroyed target can never match a new
- * object allocated at the same address.
- */
-struct mock_fault {
-	struct mock_file *owner;	/* compared, never dereferenced */
-	u64 dev_serial;
-	u64 inst_serial;
-	u32 count;
-	int error;
-};
-
-static DEFINE_SPINLOCK(mock_fault_lock);
-static struct mock_fault mock_faults[MOCK_IOMMU_FAULT_PAGE_RESPONSE + 1];
-
-int mock_fault_arm(struct mock_file *mf,
-		   const struct mock_iommu_fault_inject *fi)
-{
-	struct mock_fault f = { .owner = mf, .count = fi->count };
-	struct mock_obj *obj;
-
-	if (fi->site < MOCK_IOMMU_FAULT_DOMAIN_ALLOC ||
-	    fi->site > MOCK_IOMMU_FAULT_PAGE_RESPONSE)
-		return -EINVAL;
-	/*
-	 * Only errnos a callback may return to the core and the core to user
-	 * space: none of the kernel-internal ones (ERESTARTSYS, EPROBE_DEFER,
-	 * ...), which would restart the ioctl or mean something else to the
-	 * core, and nothing beyond MAX_ERRNO, which is no error pointer.
-	 */
-	if (fi->error > EHWPOISON || (fi->count && !fi->error))
-		return -EINVAL;
-	f.error = fi->error;
-
-	if (fi->target_id) {
-		/* Only devices and instances are targets: nothing else is cast */
-		obj = mock_obj_get(mf, fi->target_id, 0);
-		if (!obj)
-			return -ENOENT;
-		switch (obj->type) {
-		case MOCK_OBJ_DEVICE:
-			f.dev_serial = container_of(obj, struct mock_dev,
-						    obj)->serial;
-			break;
-		case MOCK_OBJ_INSTANCE:
-			f.inst_serial = container_of(obj, struct mock_instance,
-						     obj)->serial;
-			break;
-		default:
-			return -ENOENT;
-		}
-	}
-	if (!f.count)
-		f = (struct mock_fault){};
-
-	spin_lock(&mock_fault_lock);
-	mock_faults[fi->site] = f;
-	spin_unlock(&mock_fault_lock);
-	return 0;
-}
-
-void mock_fault_disarm_file(struct mock_file *mf)
-{
-	int i;
-
-	spin_lock(&mock_fault_lock);
-	for (i = 0; i < ARRAY_SIZE(mock_faults); i++)
-		if (mock_faults[i].owner == mf)
-			mock_faults[i] = (struct mock_fault){};
-	spin_unlock(&mock_fault_lock);
-}
-
-/* Returns the negative errno to fail the callback with, or 0. */
-int mock_fault_check(enum mock_iommu_fault_site site, struct mock_dev *mdev)
-{
-	struct mock_fault *f = &mock_faults[site];
-	int rc = 0;
-
-	spin_lock(&mock_fault_lock);
-	if (f->count && (!f->dev_serial || f->dev_serial == mdev->serial) &&
-	    (!f->inst_serial || f->inst_serial == mdev->inst->serial)) {
-		rc = -f->error;
-		if (!--f->count)
-			*f = (struct mock_fault){};
-	}
-	spin_unlock(&mock_fault_lock);
-	if (rc)
-		mock_dev_count(mdev, MOCK_CNT_FAULTS_INJECTED, 1);
-	return rc;
-}
 
 static void mock_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 {

@@ -58,19 +58,13 @@ struct mock_idev {
 	u32 nr_attached;
 };
 
-#define mock_get(mf, id, type, otype)					\
-	({								\
-		struct mock_obj *__obj = mock_obj_get(mf, id, otype);	\
-		__obj ? container_of(__obj, type, obj) : NULL;		\
-	})
-
 /* Has @mdev a binding in @mf's table? */
 static bool mock_iommufd_bound(struct mock_file *mf, struct mock_dev *mdev)
 {
 	struct mock_obj *obj;
 	unsigned long id;
 
-	xa_for_each(&mf->objs, id, obj)
+	mock_for_each_obj(mf, id, obj)
 		if (obj->type == MOCK_OBJ_IOMMUFD &&
 		    container_of(obj, struct mock_idev, obj)->mdev == mdev)
 			return true;
@@ -119,14 +113,14 @@ int mock_iommufd_cmd_bind(struct mock_file *mf, struct mock_iommu_cmd *cmd)
 
 	mdev->nr_refs++;
 	mi->obj.id = id;
-	WARN_ON(xa_is_err(xa_store(&mf->objs, id, &mi->obj, GFP_KERNEL)));
+	mock_obj_publish(mf, id, &mi->obj);
 	memset(fd, 0, sizeof(*fd));
 	fd->out_bind_id = id;
 	fd->out_dev_id = mi->dev_id;
 	return 0;
 
 err_release:
-	xa_release(&mf->objs, id);
+	mock_obj_unreserve(mf, id);
 err_free:
 	kfree(mi);
 	return rc;
@@ -235,7 +229,7 @@ int mock_iommufd_unbind(struct mock_file *mf, struct mock_obj *obj)
 
 	if (mock_group_has_sva(mi->mdev))
 		return -EBUSY;
-	xa_erase(&mf->objs, obj->id);
+	mock_obj_remove(mf, obj);
 	xa_for_each(&mi->pasids, pasid, entry) {
 		iommufd_device_detach(mi->idev, pasid);
 		xa_erase(&mi->pasids, pasid);

@@ -32,47 +32,6 @@ module_param(default_max_pasids, uint, 0444);
 MODULE_PARM_DESC(default_max_pasids,
 		 "max_pasids of instances created with max_pasids 0");
 
-/*
- * Looks @id up in the file's table. @type 0 takes any type. An id of
- * another file, a freed id and an id of the wrong type all give NULL,
- * which the commands report as -ENOENT: from the caller's point of view
- * there is no object of that kind with that id.
- */
-struct mock_obj *mock_obj_get(struct mock_file *mf, u32 id,
-			      enum mock_obj_type type)
-{
-	struct mock_obj *obj;
-
-	lockdep_assert_held(&mf->lock);
-	if (!id)
-		return NULL;
-	obj = xa_load(&mf->objs, id);
-	if (obj && type && obj->type != type)
-		return NULL;
-	return obj;
-}
-
-/*
- * Reserves the lowest free id of the file's table for an object about to be
- * created. A file holds at most MOCK_IOMMU_MAX_OBJECTS objects: -ENOSPC
- * beyond, so that one file cannot pin unbounded kernel memory.
- */
-int mock_obj_reserve(struct mock_file *mf, u32 *id)
-{
-	int rc;
-
-	lockdep_assert_held(&mf->lock);
-	rc = xa_alloc(&mf->objs, id, NULL, XA_LIMIT(1, MOCK_IOMMU_MAX_OBJECTS),
-		      GFP_KERNEL);
-	return rc == -EBUSY ? -ENOSPC : rc;
-}
-
-#define mock_get(mf, id, type, otype)					\
-	({								\
-		struct mock_obj *__obj = mock_obj_get(mf, id, otype);	\
-		__obj ? container_of(__obj, type, obj) : NULL;		\
-	})
-
 static int mock_cmd_instance_create(struct mock_file *mf,
 				    struct mock_iommu_cmd *cmd)
 {
@@ -94,11 +53,11 @@ static int mock_cmd_instance_create(struct mock_file *mf,
 	inst = mock_instance_create(mf, ic->max_pasids, ic->flags);
 	mutex_unlock(&mock_topology_lock);
 	if (IS_ERR(inst)) {
-		xa_release(&mf->objs, id);
+		mock_obj_unreserve(mf, id);
 		return PTR_ERR(inst);
 	}
 	inst->obj.id = id;
-	WARN_ON(xa_is_err(xa_store(&mf->objs, id, &inst->obj, GFP_KERNEL)));
+	mock_obj_publish(mf, id, &inst->obj);
 	ic->out_instance_id = id;
 	return 0;
 }
@@ -146,12 +105,12 @@ static int mock_cmd_device_create(struct mock_file *mf,
 	mdev = mock_dev_create(inst, dc->pasid_bits, peer);
 	mutex_unlock(&mock_topology_lock);
 	if (IS_ERR(mdev)) {
-		xa_release(&mf->objs, id);
+		mock_obj_unreserve(mf, id);
 		return PTR_ERR(mdev);
 	}
 	inst->nr_devices++;
 	mdev->obj.id = id;
-	WARN_ON(xa_is_err(xa_store(&mf->objs, id, &mdev->obj, GFP_KERNEL)));
+	mock_obj_publish(mf, id, &mdev->obj);
 
 	dc->out_device_id = id;
 	dc->out_max_pasids = mdev->pdev->dev.iommu->max_pasids;
@@ -173,7 +132,7 @@ static int mock_obj_destroy(struct mock_file *mf, struct mock_obj *obj)
 		inst = container_of(obj, struct mock_instance, obj);
 		if (inst->nr_devices)
 			return -EBUSY;
-		xa_erase(&mf->objs, obj->id);
+		mock_obj_remove(mf, obj);
 		mutex_lock(&mock_topology_lock);
 		mock_instance_destroy(inst);
 		mutex_unlock(&mock_topology_lock);
@@ -182,7 +141,7 @@ static int mock_obj_destroy(struct mock_file *mf, struct mock_obj *obj)
 		mdev = container_of(obj, struct mock_dev, obj);
 		if (mdev->nr_refs || atomic_read(&mdev->nr_dma))
 			return -EBUSY;
-		xa_erase(&mf->objs, obj->id);
+		mock_obj_remove(mf, obj);
 		mutex_lock(&mock_topology_lock);
 		mock_dev_destroy(mdev);
 		mutex_unlock(&mock_topology_lock);
@@ -191,7 +150,7 @@ static int mock_obj_destroy(struct mock_file *mf, struct mock_obj *obj)
 		mock_unbind(mf, container_of(obj, struct mock_bond, obj));
 		return 0;
 	case MOCK_OBJ_UACCE:
-		xa_erase(&mf->objs, obj->id);
+		mock_obj_remove(mf, obj);
 		mock_uacce_destroy(container_of(obj, struct mock_uacce, obj));
 		return 0;
 	case MOCK_OBJ_IOMMUFD:
@@ -329,7 +288,7 @@ bool mock_uacce_parent(struct mock_file *mf, struct mock_dev *mdev)
 	unsigned long id;
 
 	lockdep_assert_held(&mf->lock);
-	xa_for_each(&mf->objs, id, obj)
+	mock_for_each_obj(mf, id, obj)
 		if (obj->type == MOCK_OBJ_UACCE &&
 		    container_of(obj, struct mock_uacce, obj)->mdev == mdev)
 			return true;
@@ -359,11 +318,11 @@ static int mock_cmd_uacce_create(struct mock_file *mf,
 		return rc;
 	rc = mock_uacce_create(mdev, uc, &mu);
 	if (rc) {
-		xa_release(&mf->objs, id);
+		mock_obj_unreserve(mf, id);
 		return rc;
 	}
 	mu->obj.id = id;
-	WARN_ON(xa_is_err(xa_store(&mf->objs, id, &mu->obj, GFP_KERNEL)));
+	mock_obj_publish(mf, id, &mu->obj);
 	uc->out_uacce_id = id;
 	return 0;
 }
@@ -548,7 +507,7 @@ static int mock_fops_open(struct inode *inode, struct file *filp)
 	if (!mf)
 		return -ENOMEM;
 	mutex_init(&mf->lock);
-	xa_init_flags(&mf->objs, XA_FLAGS_ALLOC1);
+	mock_objs_init(mf);
 	filp->private_data = mf;
 	return 0;
 }
@@ -575,13 +534,12 @@ static int mock_fops_release(struct inode *inode, struct file *filp)
 	mock_kva_release_file(mf);
 	mutex_lock(&mf->lock);
 	for (i = 0; i < ARRAY_SIZE(order); i++)
-		xa_for_each(&mf->objs, id, obj)
+		mock_for_each_obj(mf, id, obj)
 			if (obj->type == order[i])
 				WARN_ON(mock_obj_destroy(mf, obj));
 	mutex_unlock(&mf->lock);
 
-	WARN_ON(!xa_empty(&mf->objs));
-	xa_destroy(&mf->objs);
+	mock_objs_destroy(mf);
 	mutex_destroy(&mf->lock);
 	kfree(mf);
 	return 0;

@@ -323,7 +323,7 @@ struct mock_uacce {
 /**
  * struct mock_file - state of one open /dev/mock_iommu
  * @lock: serializes the commands of this file
- * @objs: id -> struct mock_obj
+ * @objs: id -> struct mock_obj; only object.c touches it
  */
 struct mock_file {
 	struct mutex lock;	/* see above */
@@ -369,14 +369,41 @@ static inline void mock_dev_count(struct mock_dev *mdev, enum mock_counter c,
 	mock_count(mdev->inst, c, delta);
 }
 
+/* object.c */
+void mock_objs_init(struct mock_file *mf);
+void mock_objs_destroy(struct mock_file *mf);
+struct mock_obj *mock_obj_get(struct mock_file *mf, u32 id,
+			      enum mock_obj_type type);
+int mock_obj_reserve(struct mock_file *mf, u32 *id);
+void mock_obj_unreserve(struct mock_file *mf, u32 id);
+void mock_obj_publish(struct mock_file *mf, u32 id, struct mock_obj *obj);
+void mock_obj_remove(struct mock_file *mf, struct mock_obj *obj);
+
+/*
+ * Every object of @mf's table, in id order (@id an unsigned long); the body
+ * may remove the current object.
+ */
+#define mock_for_each_obj(mf, id, obj) xa_for_each(&(mf)->objs, id, obj)
+
+/* The object of type @type (an @otype entry) at @id in @mf's table, or NULL */
+#define mock_get(mf, id, type, otype)					\
+	({								\
+		struct mock_obj *__obj = mock_obj_get(mf, id, otype);	\
+		__obj ? container_of(__obj, type, obj) : NULL;		\
+	})
+
+/* counters.c */
 void mock_counters_read(struct mock_counters *src,
 			struct mock_iommu_counters *dst);
 
+/* fault.c */
+int mock_fault_arm(struct mock_file *mf,
+		   const struct mock_iommu_fault_inject *fi);
+void mock_fault_disarm_file(struct mock_file *mf);
+int mock_fault_check(enum mock_iommu_fault_site site, struct mock_dev *mdev);
+
 /* main.c */
-struct mock_obj *mock_obj_get(struct mock_file *mf, u32 id,
-			      enum mock_obj_type type);
 bool mock_uacce_parent(struct mock_file *mf, struct mock_dev *mdev);
-int mock_obj_reserve(struct mock_file *mf, u32 *id);
 
 /* instance.c */
 struct mock_instance *mock_instance_create(struct mock_file *owner,
@@ -406,10 +433,6 @@ void mock_remove_dev_pasid(struct device *dev, ioasid_t pasid,
 			   struct iommu_domain *domain);
 #endif
 void mock_pasid_release(struct mock_dev *mdev);
-int mock_fault_arm(struct mock_file *mf,
-		   const struct mock_iommu_fault_inject *fi);
-void mock_fault_disarm_file(struct mock_file *mf);
-int mock_fault_check(enum mock_iommu_fault_site site, struct mock_dev *mdev);
 int mock_pasid_info(struct mock_dev *mdev, struct mock_iommu_pasid_info *pi);
 bool mock_group_attached(struct mock_dev *mdev);
 bool mock_group_has_sva(struct mock_dev *mdev);
