@@ -192,6 +192,9 @@ const struct iommu_ops mock_iommu_ops = {
  */
 struct iommu_ops mock_foreign_ops;
 
+/* The ops of a driver without SVA (MOCK_IOMMU_INSTANCE_NO_SVA_OP) */
+static struct iommu_ops mock_nosva_ops;
+
 struct mock_instance *mock_instance_create(struct mock_file *owner,
 					   u32 max_pasids, u32 flags)
 {
@@ -229,7 +232,9 @@ struct mock_instance *mock_instance_create(struct mock_file *owner,
 		goto err_queue;
 	rc = iommu_device_register(&inst->iommu,
 				   flags & MOCK_IOMMU_INSTANCE_FOREIGN ?
-				   &mock_foreign_ops : &mock_iommu_ops, NULL);
+				   &mock_foreign_ops :
+				   flags & MOCK_IOMMU_INSTANCE_NO_SVA_OP ?
+				   &mock_nosva_ops : &mock_iommu_ops, NULL);
 	if (rc)
 		goto err_sysfs;
 	return inst;
@@ -375,6 +380,8 @@ int mock_instance_init(void)
 	int i;
 
 	mock_foreign_ops = mock_iommu_ops;
+	mock_nosva_ops = mock_iommu_ops;
+	mock_nosva_ops.domain_alloc_sva = NULL;
 	inst = mock_instance_create(NULL, 0, 0);
 	if (IS_ERR(inst))
 		return PTR_ERR(inst);

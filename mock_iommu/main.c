@@ -43,7 +43,12 @@ static int mock_cmd_instance_create(struct mock_file *mf,
 	if (ic->__reserved ||
 	    ic->flags & ~(MOCK_IOMMU_INSTANCE_NO_SVA |
 			  MOCK_IOMMU_INSTANCE_SHARED_SVA |
-			  MOCK_IOMMU_INSTANCE_FOREIGN))
+			  MOCK_IOMMU_INSTANCE_FOREIGN |
+			  MOCK_IOMMU_INSTANCE_NO_SVA_OP))
+		return -EINVAL;
+	/* One driver of each kind: no foreign driver without SVA */
+	if (ic->flags & MOCK_IOMMU_INSTANCE_FOREIGN &&
+	    ic->flags & MOCK_IOMMU_INSTANCE_NO_SVA_OP)
 		return -EINVAL;
 
 	rc = mock_obj_reserve(mf, &id);

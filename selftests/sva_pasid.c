@@ -282,6 +282,30 @@ TEST_F(pasid, no_pasid_device_in_group)
 	ASSERT_EQ(0, c.unexpected_calls);
 }
 
+/*
+ * A driver without SVA at all (no domain_alloc_sva op): the core refuses
+ * the bind itself, with -EOPNOTSUPP, and asks the driver nothing
+ */
+TEST_F(pasid, driver_without_sva_op)
+{
+	struct mock_iommu_counters c0, c1;
+	__u32 instance, dev;
+
+	test_cmd_instance_create(self->fd, 0, MOCK_IOMMU_INSTANCE_NO_SVA_OP, &instance);
+	test_cmd_device_create(self->fd, instance, MOCK_PASID_BITS, 0, &dev);
+	test_cmd_counters(self->fd, 0, &c0);
+	test_err_bind(EOPNOTSUPP, self->fd, dev);
+	test_cmd_counters(self->fd, 0, &c1);
+	ASSERT_EQ(c0.alloc_calls, c1.alloc_calls);
+	ASSERT_EQ(c0.domains_allocated, c1.domains_allocated);
+	ASSERT_EQ(c0.attach_calls, c1.attach_calls);
+	ASSERT_EQ(c0.bonds_alive, c1.bonds_alive);
+	ASSERT_EQ(0, mock_mm_domains(self->fd));
+	test_pasid_domain(self->fd, dev, 1, 0);
+	test_cmd_destroy(self->fd, dev);
+	test_cmd_destroy(self->fd, instance);
+}
+
 /* An IOMMU without SVA support: the driver is asked and says no */
 TEST_F(pasid, instance_without_sva)
 {

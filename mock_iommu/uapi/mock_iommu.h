@@ -137,11 +137,16 @@ enum mock_iommu_op {
  *	to its devices (such a set_dev_pasid() call counts in
  *	@unexpected_calls). Combines with the other flags; SHARED_SVA then
  *	shares among foreign instances only
+ * @MOCK_IOMMU_INSTANCE_NO_SVA_OP: the instance's driver has no
+ *	domain_alloc_sva op at all (a third struct iommu_ops), like an IOMMU
+ *	driver with PASIDs but without SVA: the core refuses a bind itself
+ *	(-EOPNOTSUPP) without asking the driver. Not with FOREIGN (-EINVAL)
  */
 enum mock_iommu_instance_flags {
 	MOCK_IOMMU_INSTANCE_NO_SVA = 1 << 0,
 	MOCK_IOMMU_INSTANCE_SHARED_SVA = 1 << 1,
 	MOCK_IOMMU_INSTANCE_FOREIGN = 1 << 2,
+	MOCK_IOMMU_INSTANCE_NO_SVA_OP = 1 << 3,
 };
 
 /**
