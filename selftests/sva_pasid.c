@@ -283,45 +283,42 @@ TEST_F(pasid, no_pasid_device_in_group)
 }
 
 /*
+ * A bind to a device of an instance created with @flags is refused with
+ * -EOPNOTSUPP, the driver's domain_alloc_sva() called @asked times (0 or 1),
+ * and nothing allocated, attached or held
+ */
+#define test_bind_refused_by_instance(flags, asked)				\
+	({									\
+		struct mock_iommu_counters __c0, __c1;				\
+		__u32 __inst, __dev;						\
+		test_cmd_instance_create(self->fd, 0, flags, &__inst);		\
+		test_cmd_device_create(self->fd, __inst, MOCK_PASID_BITS, 0, &__dev); \
+		test_cmd_counters(self->fd, 0, &__c0);				\
+		test_err_bind(EOPNOTSUPP, self->fd, __dev);			\
+		test_cmd_counters(self->fd, 0, &__c1);				\
+		ASSERT_EQ(__c0.alloc_calls + (asked), __c1.alloc_calls);	\
+		ASSERT_EQ(__c0.domains_allocated, __c1.domains_allocated);	\
+		ASSERT_EQ(__c0.attach_calls, __c1.attach_calls);		\
+		ASSERT_EQ(__c0.bonds_alive, __c1.bonds_alive);			\
+		ASSERT_EQ(0, mock_mm_domains(self->fd));			\
+		test_pasid_domain(self->fd, __dev, 1, 0);			\
+		test_cmd_destroy(self->fd, __dev);				\
+		test_cmd_destroy(self->fd, __inst);				\
+	})
+
+/*
  * A driver without SVA at all (no domain_alloc_sva op): the core refuses
  * the bind itself, with -EOPNOTSUPP, and asks the driver nothing
  */
 TEST_F(pasid, driver_without_sva_op)
 {
-	struct mock_iommu_counters c0, c1;
-	__u32 instance, dev;
-
-	test_cmd_instance_create(self->fd, 0, MOCK_IOMMU_INSTANCE_NO_SVA_OP, &instance);
-	test_cmd_device_create(self->fd, instance, MOCK_PASID_BITS, 0, &dev);
-	test_cmd_counters(self->fd, 0, &c0);
-	test_err_bind(EOPNOTSUPP, self->fd, dev);
-	test_cmd_counters(self->fd, 0, &c1);
-	ASSERT_EQ(c0.alloc_calls, c1.alloc_calls);
-	ASSERT_EQ(c0.domains_allocated, c1.domains_allocated);
-	ASSERT_EQ(c0.attach_calls, c1.attach_calls);
-	ASSERT_EQ(c0.bonds_alive, c1.bonds_alive);
-	ASSERT_EQ(0, mock_mm_domains(self->fd));
-	test_pasid_domain(self->fd, dev, 1, 0);
-	test_cmd_destroy(self->fd, dev);
-	test_cmd_destroy(self->fd, instance);
+	test_bind_refused_by_instance(MOCK_IOMMU_INSTANCE_NO_SVA_OP, 0);
 }
 
 /* An IOMMU without SVA support: the driver is asked and says no */
 TEST_F(pasid, instance_without_sva)
 {
-	struct mock_iommu_counters c0, c1;
-	__u32 instance, dev;
-
-	test_cmd_instance_create(self->fd, 0, MOCK_IOMMU_INSTANCE_NO_SVA, &instance);
-	test_cmd_device_create(self->fd, instance, MOCK_PASID_BITS, 0, &dev);
-	test_cmd_counters(self->fd, 0, &c0);
-	test_err_bind(EOPNOTSUPP, self->fd, dev);
-	test_cmd_counters(self->fd, 0, &c1);
-	ASSERT_EQ(c0.alloc_calls + 1, c1.alloc_calls);
-	ASSERT_EQ(c0.domains_allocated, c1.domains_allocated);
-	ASSERT_EQ(c0.attach_calls, c1.attach_calls);
-	ASSERT_EQ(c0.bonds_alive, c1.bonds_alive);
-	ASSERT_EQ(0, mock_mm_domains(self->fd));
+	test_bind_refused_by_instance(MOCK_IOMMU_INSTANCE_NO_SVA, 1);
 }
 
 TEST_HARNESS_MAIN
