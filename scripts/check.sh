@@ -10,6 +10,9 @@
 #   KSRC KDIR KERNEL BOOT(auto|vng|initramfs) ACCEL(auto|kvm|tcg)
 #   MODULE_DIR SELFTESTS_DIR PROBE (a list, see runner-tests/run.sh) TIMEOUT
 #   STALL (seconds without guest progress before the host stops it)
+#   PROG_LIMITS ("<prog> <seconds>", comma-separated: a per-program limit below the
+#                settings file's, so that a mutant that hangs a program
+#                costs a minute, not the kselftest timeout)
 #   ALLOWLIST MODULE_PARAMS V
 set -uo pipefail
 
@@ -178,6 +181,13 @@ if [ -f "$SELFTESTS_DIR/settings" ]; then
 fi
 echo "$limit" >"$payload/timeout"
 : >"$payload/timeouts"
+if [ -n "${PROG_LIMITS:-}" ]; then
+	while read -r p t; do
+		[ -n "$p" ] || continue
+		[[ $t =~ ^[1-9][0-9]*$ ]] || die "PROG_LIMITS: '$p $t' is no '<prog> <seconds>'"
+		echo "$p $t" >>"$payload/timeouts"
+	done < <(tr ',' '\n' <<<"$PROG_LIMITS")
+fi
 : >"$payload/tests.list"
 for p in "${progs[@]}"; do
 	cp "$out/$p" "$payload/tests/"

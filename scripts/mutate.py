@@ -27,12 +27,14 @@ Filters (environment or options): FILE=iommu-sva.c, FUNC=iommu_sva_bind_device,
 ONLY=<mutant ids>, LIMIT=n, BUDGET=seconds (no new mutant after that),
 BASELINE=<make check results of the unmutated kernel> (instead of a run),
 SAMPLE=n (n mutants spread evenly over the list: what CI runs), MUTATE_JOBS=n
-(mutants at a time, default 2).
+(mutants at a time, default 2), MUTATE_FULL_LIMITS=1 (each program gets the
+settings file's timeout instead of 60 s + 5 x its baseline time).
 """
 import argparse
 import concurrent.futures
 import csv
 import datetime
+import glob
 import hashlib
 import importlib.util
 import json
@@ -253,6 +255,22 @@ def load_equivalent():
     return out
 
 
+def program_limits(baseline):
+    """{program: seconds} a mutant's run may take per program: 60 s plus
+    five times what the unmutated kernel's run took. A mutant that makes a
+    fault or a wait hang would otherwise cost the kselftest timeout (300 s)
+    per program it hangs; a program that runs this far past its baseline
+    has changed what it sees, and its timeout kills the mutant."""
+    out = {}
+    tests = os.path.join(baseline, "guest", "tests")
+    for rc in glob.glob(os.path.join(tests, "*.rc")):
+        with open(rc) as f:
+            fields = f.read().split()
+        if len(fields) == 2 and fields[1].isdigit():
+            out[os.path.basename(rc)[:-3]] = 60 + 5 * int(fields[1])
+    return out
+
+
 def run_one(ksrc, m, baseline, workdir):
     d = os.path.join(workdir, m.id)
     os.makedirs(d, exist_ok=True)
@@ -285,6 +303,9 @@ def main():
     ap.add_argument("--jobs", type=int, default=int(os.environ.get("MUTATE_JOBS") or 2))
     ap.add_argument("--baseline", default=os.environ.get("BASELINE"),
                     help="make check results of the unmutated kernel to compare with")
+    ap.add_argument("--full-limits", action="store_true",
+                    default=os.environ.get("MUTATE_FULL_LIMITS") == "1",
+                    help="give each program the settings file's timeout, not 60 s + 5 x its baseline time")
     ap.add_argument("--list", action="store_true", help="print the mutants and stop")
     ap.add_argument("--suite-version", action="store_true",
                     help="print the suite version results are cached under, and stop")
@@ -312,7 +333,8 @@ def main():
         return 0
     equivalent = load_equivalent()
     version = suite_version(a.ksrc)
-    cache = os.path.join(gate.CACHE, "mutate", version)
+    # A hang is judged under other limits with --full-limits: cached apart
+    cache = os.path.join(gate.CACHE, "mutate", version + ("-full-limits" if a.full_limits else ""))
     os.makedirs(cache, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     outdir = os.path.join(gate.CACHE, "mutate", "reports", stamp)
@@ -361,6 +383,10 @@ def main():
         bad = [gate.name(k) for k, v in gate.cases(baseline).items() if v[0] == "fail"]
         if bad:
             raise SystemExit("mutate: the unmutated kernel fails %s: fix that first" % ", ".join(bad))
+        if not a.full_limits:
+            limits = program_limits(baseline)
+            os.environ["PROG_LIMITS"] = ",".join("%s %d" % kv for kv in sorted(limits.items()))
+            gate.log("mutate: per-program limits from the baseline: %s" % os.environ["PROG_LIMITS"])
 
     def work(m):
         if a.budget and time.time() - t0 > a.budget:
