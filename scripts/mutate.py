@@ -139,6 +139,16 @@ def mutants_of_line(line):
         yield "drop call", re.match(r"^(\s*)", code).group(1) + ";"
 
 
+def continues_statement(lines, i):
+    """Is line i the continuation of the statement before it (the previous
+    code line ends in an argument list or an operator)?"""
+    for k in range(i - 1, -1, -1):
+        prev = lines[k].split("//")[0].rstrip()
+        if prev and not re.match(r"^\s*(\*|/\*)", prev):
+            return prev[-1] in ",(=&|+-*/?"
+    return False
+
+
 class Mutant:
     def __init__(self, path, func, lineno, op, old, new):
         self.path, self.func, self.lineno, self.op = path, func, lineno, op
@@ -167,6 +177,9 @@ def generate(ksrc, files=None, funcs=None):
                 seen = set()
                 for op, new in mutants_of_line(lines[i]):
                     if new == lines[i] or new in seen:
+                        continue
+                    # The tail of a call that spans lines is no statement
+                    if op == "drop call" and continues_statement(lines, i):
                         continue
                     seen.add(new)
                     out.append(Mutant(path, name, i + 1, op, lines[i], new))
