@@ -72,7 +72,7 @@ static bool mock_kva_range(struct mm_struct *mm, unsigned long start)
 bool mock_kva_invalidate(struct mock_domain *md, struct mm_struct *mm,
 			 unsigned long start, unsigned long end)
 {
-	unsigned int us = min(READ_ONCE(kva_stall_us), (unsigned int)MOCK_KVA_MAX_STALL_US);
+	unsigned int us = min_t(unsigned int, READ_ONCE(kva_stall_us), MOCK_KVA_MAX_STALL_US);
 
 	if (!mock_kva_range(mm, start))
 		return false;
