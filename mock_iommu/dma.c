@@ -393,7 +393,7 @@ static int mock_page_request(struct mock_xfer *x, const unsigned long *addrs,
 	struct mock_prq *prq;
 	unsigned int page;
 	bool answered, aborted;
-	int rc;
+	int rc, err;
 	u32 i;
 
 	if (left <= 0)
@@ -469,8 +469,13 @@ static int mock_page_request(struct mock_xfer *x, const unsigned long *addrs,
 			 * knows nothing of it and sends the rest of the
 			 * group, whose answer then covers fewer pages.
 			 */
-			if (iommu_report_device_fault(&mdev->pdev->dev, &evt) &&
-			    completion_done(&prq->done))
+			err = iommu_report_device_fault(&mdev->pdev->dev, &evt);
+			if (!err)
+				continue;
+			/* What a driver logs: arm-smmu-v3 dumps the event */
+			x->dma->out_refused++;
+			x->dma->out_refused_errno = -err;
+			if (completion_done(&prq->done))
 				break;
 		}
 
@@ -887,6 +892,8 @@ static void mock_dma_clear_outputs(struct mock_iommu_dma *dma)
 	dma->out_fault_addr = 0;
 	dma->out_page_requests = 0;
 	dma->out_response = 0;
+	dma->out_refused = 0;
+	dma->out_refused_errno = 0;
 }
 
 int mock_dma(struct mock_dev *mdev, struct mock_iommu_dma *dma)

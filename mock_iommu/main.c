@@ -411,7 +411,8 @@ static const struct mock_op mock_ops[] = {
 		invalidations, false, 0),
 	[MOCK_IOMMU_OP_DMA] = {
 		.fn = mock_cmd_dma,
-		.min_size = offsetofend(struct mock_iommu_cmd, dma),
+		/* Callers from before out_refused keep working */
+		.min_size = offsetofend(struct mock_iommu_cmd, dma.out_response),
 		.takes_id = true,
 		.unlocked = true,
 	},

@@ -91,8 +91,8 @@ static int run_dma(int fd, __u32 dev, __u32 pasid, __u32 op, __u32 flags, const 
  * page requests, the last answered @response, promptly; the device's
  * counters say the same.
  */
-#define test_answer(dev, pasid, flags, iova, len, status, bytes, requests, response,	\
-		    failed)								\
+#define test_answer_core(dev, pasid, flags, iova, len, status, bytes, requests,	\
+			 response, failed, core_errno)					\
 	({										\
 		struct mock_iommu_counters __c0, __c1;					\
 		struct mock_iommu_dma __d;						\
@@ -113,6 +113,8 @@ static int run_dma(int fd, __u32 dev, __u32 pasid, __u32 op, __u32 flags, const 
 		ASSERT_EQ(__bytes, __d.out_bytes);					\
 		ASSERT_EQ(__requests, __d.out_page_requests);				\
 		ASSERT_EQ(response, __d.out_response);					\
+		ASSERT_EQ(!!(core_errno), __d.out_refused);				\
+		ASSERT_EQ(core_errno, __d.out_refused_errno);				\
 		if (__status == MOCK_IOMMU_DMA_PAGE_FAULT)				\
 			ASSERT_EQ((uintptr_t)__iova + __bytes, __d.out_fault_addr);	\
 		ASSERT_GT(ANSWER_PROMPT_MS, __ms)					\
@@ -125,9 +127,23 @@ static int run_dma(int fd, __u32 dev, __u32 pasid, __u32 op, __u32 flags, const 
 		ASSERT_EQ(0, __c1.page_responses_stale - __c0.page_responses_stale);	\
 	})
 
-/* One request, answered INVALID: the device faults where it started */
+/* The core took every request in (iommu_report_device_fault() returned 0) */
+#define test_answer(dev, pasid, flags, iova, len, status, bytes, requests, response, failed) \
+	test_answer_core(dev, pasid, flags, iova, len, status, bytes, requests, response, \
+			 failed, 0)
+
+/* One request, answered INVALID by the handler: the device faults where it started */
 #define test_refused(dev, pasid, flags, iova, len) \
 	test_answer(dev, pasid, flags, iova, len, MOCK_IOMMU_DMA_PAGE_FAULT, 0, 1, RESP_INVALID, 1)
+
+/*
+ * One request the core refuses outright, with no handler to take it:
+ * iommu_report_device_fault() answers INVALID itself and tells the driver
+ * -EINVAL (a driver logs the event, as arm-smmu-v3's event queue does).
+ */
+#define test_refused_by_core(dev, pasid, flags, iova, len) \
+	test_answer_core(dev, pasid, flags, iova, len, MOCK_IOMMU_DMA_PAGE_FAULT, 0, 1, \
+			 RESP_INVALID, 1, EINVAL)
 
 static void *map_fresh(size_t len, int prot)
 {
@@ -244,10 +260,10 @@ TEST_F(answers, pasid_with_nothing_attached)
 	ASSERT_NE(NULL, mem);
 	/* The mm's PASID on a device it is not bound to */
 	test_pasid_domain(self->fd, self->idle, self->pasid, 0);
-	test_refused(self->idle, self->pasid, MOCK_IOMMU_DMA_REQ_UNATTACHED, mem, self->page);
+	test_refused_by_core(self->idle, self->pasid, MOCK_IOMMU_DMA_REQ_UNATTACHED, mem, self->page);
 	/* A PASID nobody holds, on the bound device */
 	test_pasid_domain(self->fd, self->dev, self->pasid + 1, 0);
-	test_refused(self->dev, self->pasid + 1, MOCK_IOMMU_DMA_REQ_UNATTACHED, mem, self->page);
+	test_refused_by_core(self->dev, self->pasid + 1, MOCK_IOMMU_DMA_REQ_UNATTACHED, mem, self->page);
 	/* Without the flag the IOMMU blocks it before any request */
 	test_answer(self->idle, self->pasid, 0, mem, self->page, MOCK_IOMMU_DMA_NO_DOMAIN, 0, 0,
 		    RESP_SUCCESS, 0);
@@ -267,8 +283,8 @@ TEST_F(answers, request_without_pasid)
 	char *mem = map_fresh(self->page, PROT_READ | PROT_WRITE);
 
 	ASSERT_NE(NULL, mem);
-	test_refused(self->dev, 0, MOCK_IOMMU_DMA_REQ_NO_PASID, mem, self->page);
-	test_refused(self->idle, 0, MOCK_IOMMU_DMA_REQ_NO_PASID, mem, self->page);
+	test_refused_by_core(self->dev, 0, MOCK_IOMMU_DMA_REQ_NO_PASID, mem, self->page);
+	test_refused_by_core(self->idle, 0, MOCK_IOMMU_DMA_REQ_NO_PASID, mem, self->page);
 	munmap(mem, self->page);
 }
 

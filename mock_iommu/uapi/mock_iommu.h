@@ -573,6 +573,14 @@ enum mock_iommu_dma_status {
  * @out_page_requests: page requests this transfer raised
  * @out_response: the code of the last page response it got, as
  *	IOMMU_PAGE_RESP_* (0 success, 1 invalid, 2 failure)
+ * @out_refused: of the page requests, those iommu_report_device_fault()
+ *	returned an error for: a request with no fault handler at its PASID
+ *	(the core answers it INVALID itself, -EINVAL), or a request that is
+ *	not the last of its group and that the core could not record
+ *	(-ENOMEM; as hardware knows nothing of it, the device sends the rest
+ *	of the group and asks for the lost page again)
+ * @out_refused_errno: the errno (positive) of the last refused request,
+ *	0 when none was refused
  *
  * The transfer's outcome is a status, not an errno: a device sees faults,
  * and a fault changes nothing in the driver. The ioctl fails only on bad
@@ -606,6 +614,8 @@ struct mock_iommu_dma {
 	__aligned_u64 out_fault_addr;
 	__u32 out_page_requests;
 	__u32 out_response;
+	__u32 out_refused;
+	__u32 out_refused_errno;
 };
 
 /* Translations a device's TLB holds at most */
