@@ -22,20 +22,20 @@
 #include "mock_iommu.h"
 
 /* A domain with a fault handler makes the device send page requests */
-static bool mock_iopf_needed(struct mock_dev *mdev, struct mock_domain *md)
+static bool mock_iopf_needed(struct mock_dev *mdev, struct iommu_domain *domain)
 {
-	return md && md->domain.iopf_handler && mock_dev_does_pri(mdev);
+	return domain && domain->iopf_handler && mock_dev_does_pri(mdev);
 }
 
 /*
  * The first user puts @mdev on the queue: this allocates (the core's fault
  * parameter), so it may fail and the attach with it.
  */
-int mock_iopf_get(struct mock_dev *mdev, struct mock_domain *md)
+int mock_iopf_get(struct mock_dev *mdev, struct iommu_domain *domain)
 {
 	int rc = 0;
 
-	if (!mock_iopf_needed(mdev, md))
+	if (!mock_iopf_needed(mdev, domain))
 		return 0;
 	mutex_lock(&mdev->iopf_lock);
 	if (!mdev->iopf_users)
@@ -61,12 +61,13 @@ static void mock_iopf_leave(struct mock_dev *mdev)
 }
 
 /*
- * @md is no longer installed at a PASID of @mdev, and nothing at that PASID
- * runs any more: the last user takes the device off the queue.
+ * @domain is no longer installed at a PASID (or the RID) of @mdev, and
+ * nothing there runs any more: the last user takes the device off the
+ * queue.
  */
-void mock_iopf_put(struct mock_dev *mdev, struct mock_domain *md)
+void mock_iopf_put(struct mock_dev *mdev, struct iommu_domain *domain)
 {
-	if (!mock_iopf_needed(mdev, md))
+	if (!mock_iopf_needed(mdev, domain))
 		return;
 	mutex_lock(&mdev->iopf_lock);
 	if (!WARN_ON(!mdev->iopf_users) && !--mdev->iopf_users)
