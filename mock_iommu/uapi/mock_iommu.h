@@ -943,6 +943,7 @@ struct mock_iommu_nested_attach {
  * @kva_watch: MOCK_IOMMU_OP_KVA_WATCH
  * @tlb_info: MOCK_IOMMU_OP_TLB_INFO
  * @iommufd: the MOCK_IOMMU_OP_IOMMUFD_* ops
+ * @nested_attach: MOCK_IOMMU_OP_NESTED_ATTACH
  * @last: marks the end of the structure, for size checks
  */
 struct mock_iommu_cmd {
