@@ -18,6 +18,7 @@
 #include <linux/iommu.h>
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
+#include <linux/workqueue.h>
 
 #include "mock_iommu.h"
 
@@ -56,7 +57,7 @@ static void mock_iopf_leave(struct mock_dev *mdev)
 	 * iopf_queue_remove_device() answers only the groups pending a
 	 * response, and frees them, without waiting for that work.
 	 */
-	iopf_queue_flush_dev(&mdev->pdev->dev);
+	WARN_ON(iopf_queue_flush_dev(&mdev->pdev->dev));
 	iopf_queue_remove_device(mdev->inst->iopf_queue, &mdev->pdev->dev);
 }
 
@@ -72,6 +73,28 @@ void mock_iopf_put(struct mock_dev *mdev, struct iommu_domain *domain)
 	mutex_lock(&mdev->iopf_lock);
 	if (!WARN_ON(!mdev->iopf_users) && !--mdev->iopf_users)
 		mock_iopf_leave(mdev);
+	mutex_unlock(&mdev->iopf_lock);
+}
+
+/*
+ * The work of @mdev's page requests in the fault queue has run to its end,
+ * as intel_drain_pasid_prq() makes sure when it detaches a PASID: through
+ * the core's iopf_queue_flush_dev(), which must succeed for a device on
+ * the queue. A device off the queue has no work left there (it was flushed
+ * when the device left). On release (@released) every PASID goes at once,
+ * on the queue or not, and the queue's workqueue itself is flushed.
+ */
+void mock_iopf_flush(struct mock_dev *mdev, bool released)
+{
+	if (!mock_dev_does_pri(mdev))
+		return;
+	if (released) {
+		flush_workqueue(mdev->inst->iopf_queue->wq);
+		return;
+	}
+	mutex_lock(&mdev->iopf_lock);
+	if (mdev->iopf_users)
+		WARN_ON(iopf_queue_flush_dev(&mdev->pdev->dev));
 	mutex_unlock(&mdev->iopf_lock);
 }
 

@@ -504,6 +504,7 @@ void mock_uacce_destroy(struct mock_uacce *mu);
 /* iopf.c */
 int mock_iopf_get(struct mock_dev *mdev, struct iommu_domain *domain);
 void mock_iopf_put(struct mock_dev *mdev, struct iommu_domain *domain);
+void mock_iopf_flush(struct mock_dev *mdev, bool released);
 void mock_iopf_release(struct mock_dev *mdev);
 void mock_iopf_info(struct mock_dev *mdev, u32 *users, u32 *queued);
 
