@@ -106,6 +106,27 @@ static struct iommu_domain *f(struct device *dev, u32 flags,
 const struct iommu_ops conftest_ops = { .domain_alloc_paging_flags = f };
 C
 
+# 6.12+: a driver may leave PASID tables to user space, and the fault core
+# then looks for a nested domain at the RID (nested.c)
+probe HAVE_USER_PASID_TABLE "$@" <<'C'
+#include <linux/iommu.h>
+const struct iommu_ops conftest_ops = { .user_pasid_table = 1 };
+C
+
+# The core's private header, for iommu_attach_group_handle() (exported to
+# iommufd): present in a full kernel tree, not in a headers-only package.
+# nested.c includes it as iommufd's selftest.c does.
+probe HAVE_IOMMU_PRIV_H "$@" <<'C'
+#include <../drivers/iommu/iommu-priv.h>
+int f(struct iommu_domain *d, struct iommu_group *g,
+      struct iommu_attach_handle *h);
+int f(struct iommu_domain *d, struct iommu_group *g,
+      struct iommu_attach_handle *h)
+{
+	return iommu_attach_group_handle(d, g, h);
+}
+C
+
 # iommufd attaches a device at a PASID: iommufd_device_attach() takes one
 # (iommufd.c); older kernels attach only the RID
 probe HAVE_IOMMUFD_DEVICE_PASID "$@" <<'C'

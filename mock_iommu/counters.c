@@ -39,4 +39,5 @@ void mock_counters_read(struct mock_counters *src,
 		atomic64_read(&src->c[MOCK_CNT_UNEXPECTED_CALLS]);
 	dst->kva_invalidations =
 		atomic64_read(&src->c[MOCK_CNT_KVA_INVALIDATIONS]);
+	dst->nested_faults = atomic64_read(&src->c[MOCK_CNT_NESTED_FAULTS]);
 }

@@ -276,10 +276,10 @@ static bool mock_prq_aborting(struct mock_dev *mdev, ioasid_t pasid)
  * hardware stopping a PASID: complete the page requests waiting at it, so
  * that their transfers end now, wait for the transfers that may still use
  * the domain, then for the work of the page requests in the fault queue,
- * which uses the domain and the device; what is still unanswered after
- * that was lost. On release the device has already left its queue
- * (iopf_queue_flush_dev() would WARN), so flush the queue's workqueue
- * itself: it is the same one.
+ * which uses the domain and the device (the core's iopf_queue_flush_dev(),
+ * as intel's PASID drain does: a core whose flush does not wait lets the
+ * unbind free the domain under that work); what is still unanswered after
+ * that was lost.
  */
 void mock_dma_drain(struct mock_dev *mdev, ioasid_t pasid)
 {
@@ -305,8 +305,7 @@ void mock_dma_drain(struct mock_dev *mdev, ioasid_t pasid)
 	up_write(&mdev->dma_lock);
 	/* No transfer at @pasid fills the TLB any more */
 	mock_tlb_flush(mdev, pasid);
-	if (mock_dev_does_pri(mdev))
-		flush_workqueue(mdev->inst->iopf_queue->wq);
+	mock_iopf_flush(mdev, pasid == IOMMU_PASID_INVALID);
 
 	/* No transfer runs at @pasid now: every request left is an orphan */
 	spin_lock(&mdev->prq_lock);
@@ -393,7 +392,7 @@ static int mock_page_request(struct mock_xfer *x, const unsigned long *addrs,
 	struct mock_prq *prq;
 	unsigned int page;
 	bool answered, aborted;
-	int rc;
+	int rc, err;
 	u32 i;
 
 	if (left <= 0)
@@ -469,8 +468,13 @@ static int mock_page_request(struct mock_xfer *x, const unsigned long *addrs,
 			 * knows nothing of it and sends the rest of the
 			 * group, whose answer then covers fewer pages.
 			 */
-			if (iommu_report_device_fault(&mdev->pdev->dev, &evt) &&
-			    completion_done(&prq->done))
+			err = iommu_report_device_fault(&mdev->pdev->dev, &evt);
+			if (!err)
+				continue;
+			/* What a driver logs: arm-smmu-v3 dumps the event */
+			x->dma->out_refused++;
+			x->dma->out_refused_errno = -err;
+			if (completion_done(&prq->done))
 				break;
 		}
 
@@ -887,6 +891,8 @@ static void mock_dma_clear_outputs(struct mock_iommu_dma *dma)
 	dma->out_fault_addr = 0;
 	dma->out_page_requests = 0;
 	dma->out_response = 0;
+	dma->out_refused = 0;
+	dma->out_refused_errno = 0;
 }
 
 int mock_dma(struct mock_dev *mdev, struct mock_iommu_dma *dma)

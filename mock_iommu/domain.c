@@ -292,7 +292,7 @@ int mock_domain_attach(struct mock_domain *md, struct mock_dev *mdev,
 	if (rc)
 		goto out;
 	/* A domain with a fault handler needs the device on the fault queue */
-	rc = mock_iopf_get(mdev, md);
+	rc = mock_iopf_get(mdev, &md->domain);
 	if (rc)
 		goto out;
 
@@ -317,9 +317,9 @@ int mock_domain_attach(struct mock_domain *md, struct mock_dev *mdev,
 		mock_dma_quiesce(mdev);
 	/* The replaced domain's place on the queue, or the refused one's */
 	if (rc)
-		mock_iopf_put(mdev, md);
+		mock_iopf_put(mdev, &md->domain);
 	else if (old)
-		mock_iopf_put(mdev, old);
+		mock_iopf_put(mdev, &old->domain);
 out:
 	if (rc)
 		mock_dev_count(mdev, MOCK_CNT_ATTACH_FAILED, 1);
@@ -382,7 +382,8 @@ static void mock_pasid_detach(struct device *dev, ioasid_t pasid,
 	mutex_unlock(&mock_lock);
 	mock_dma_drain(mdev, pasid);
 	/* Only now may the device leave the fault queue */
-	mock_iopf_put(mdev, cur);
+	if (cur)
+		mock_iopf_put(mdev, &cur->domain);
 }
 
 #ifdef HAVE_SET_DEV_PASID_OLD

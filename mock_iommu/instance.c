@@ -234,7 +234,9 @@ struct mock_instance *mock_instance_create(struct mock_file *owner,
 				   flags & MOCK_IOMMU_INSTANCE_FOREIGN ?
 				   &mock_foreign_ops :
 				   flags & MOCK_IOMMU_INSTANCE_NO_SVA_OP ?
-				   &mock_nosva_ops : &mock_iommu_ops, NULL);
+				   &mock_nosva_ops :
+				   flags & MOCK_IOMMU_INSTANCE_USER_PASID_TABLE ?
+				   &mock_upt_ops : &mock_iommu_ops, NULL);
 	if (rc)
 		goto err_sysfs;
 	return inst;
@@ -382,6 +384,10 @@ int mock_instance_init(void)
 	mock_foreign_ops = mock_iommu_ops;
 	mock_nosva_ops = mock_iommu_ops;
 	mock_nosva_ops.domain_alloc_sva = NULL;
+#ifdef HAVE_USER_PASID_TABLE
+	mock_upt_ops = mock_iommu_ops;
+	mock_upt_ops.user_pasid_table = 1;
+#endif
 	inst = mock_instance_create(NULL, 0, 0);
 	if (IS_ERR(inst))
 		return PTR_ERR(inst);

@@ -18,24 +18,25 @@
 #include <linux/iommu.h>
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
+#include <linux/workqueue.h>
 
 #include "mock_iommu.h"
 
 /* A domain with a fault handler makes the device send page requests */
-static bool mock_iopf_needed(struct mock_dev *mdev, struct mock_domain *md)
+static bool mock_iopf_needed(struct mock_dev *mdev, struct iommu_domain *domain)
 {
-	return md && md->domain.iopf_handler && mock_dev_does_pri(mdev);
+	return domain && domain->iopf_handler && mock_dev_does_pri(mdev);
 }
 
 /*
  * The first user puts @mdev on the queue: this allocates (the core's fault
  * parameter), so it may fail and the attach with it.
  */
-int mock_iopf_get(struct mock_dev *mdev, struct mock_domain *md)
+int mock_iopf_get(struct mock_dev *mdev, struct iommu_domain *domain)
 {
 	int rc = 0;
 
-	if (!mock_iopf_needed(mdev, md))
+	if (!mock_iopf_needed(mdev, domain))
 		return 0;
 	mutex_lock(&mdev->iopf_lock);
 	if (!mdev->iopf_users)
@@ -56,21 +57,44 @@ static void mock_iopf_leave(struct mock_dev *mdev)
 	 * iopf_queue_remove_device() answers only the groups pending a
 	 * response, and frees them, without waiting for that work.
 	 */
-	iopf_queue_flush_dev(&mdev->pdev->dev);
+	WARN_ON(iopf_queue_flush_dev(&mdev->pdev->dev));
 	iopf_queue_remove_device(mdev->inst->iopf_queue, &mdev->pdev->dev);
 }
 
 /*
- * @md is no longer installed at a PASID of @mdev, and nothing at that PASID
- * runs any more: the last user takes the device off the queue.
+ * @domain is no longer installed at a PASID (or the RID) of @mdev, and
+ * nothing there runs any more: the last user takes the device off the
+ * queue.
  */
-void mock_iopf_put(struct mock_dev *mdev, struct mock_domain *md)
+void mock_iopf_put(struct mock_dev *mdev, struct iommu_domain *domain)
 {
-	if (!mock_iopf_needed(mdev, md))
+	if (!mock_iopf_needed(mdev, domain))
 		return;
 	mutex_lock(&mdev->iopf_lock);
 	if (!WARN_ON(!mdev->iopf_users) && !--mdev->iopf_users)
 		mock_iopf_leave(mdev);
+	mutex_unlock(&mdev->iopf_lock);
+}
+
+/*
+ * The work of @mdev's page requests in the fault queue has run to its end,
+ * as intel_drain_pasid_prq() makes sure when it detaches a PASID: through
+ * the core's iopf_queue_flush_dev(), which must succeed for a device on
+ * the queue. A device off the queue has no work left there (it was flushed
+ * when the device left). On release (@released) every PASID goes at once,
+ * on the queue or not, and the queue's workqueue itself is flushed.
+ */
+void mock_iopf_flush(struct mock_dev *mdev, bool released)
+{
+	if (!mock_dev_does_pri(mdev))
+		return;
+	if (released) {
+		flush_workqueue(mdev->inst->iopf_queue->wq);
+		return;
+	}
+	mutex_lock(&mdev->iopf_lock);
+	if (mdev->iopf_users)
+		WARN_ON(iopf_queue_flush_dev(&mdev->pdev->dev));
 	mutex_unlock(&mdev->iopf_lock);
 }
 

@@ -11,6 +11,7 @@
  * No kernel address reaches user space: the ranges are counted, the page
  * table is found and checked in here.
  */
+#include <linux/delay.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/sched/mm.h>
@@ -20,6 +21,21 @@
 #include "mock_iommu.h"
 
 #define MOCK_KVA_DEFAULT_ATTEMPTS	8
+#define MOCK_KVA_MAX_STALL_US		20000
+
+/*
+ * How long an SVA domain's notifier keeps the core's walk of its bound mms
+ * busy on each kernel-range invalidation. The core holds iommu_sva_lock
+ * over the walk so that an mm's last unbind cannot take it off the list
+ * under the walker's feet; the stall turns that microsecond window into
+ * milliseconds, so that a core without the lock crashes on the list
+ * poison in a test, not once a year in the field. A busy wait: the
+ * callback may not sleep.
+ */
+static unsigned int kva_stall_us;
+module_param(kva_stall_us, uint, 0644);
+MODULE_PARM_DESC(kva_stall_us,
+		 "busy-wait this long (at most 20000) in each SVA domain's kernel-range invalidation");
 
 /**
  * struct mock_kva_watch - an mmu notifier on an mm, not an SVA domain
@@ -56,9 +72,14 @@ static bool mock_kva_range(struct mm_struct *mm, unsigned long start)
 bool mock_kva_invalidate(struct mock_domain *md, struct mm_struct *mm,
 			 unsigned long start, unsigned long end)
 {
+	unsigned int us = min_t(unsigned int, READ_ONCE(kva_stall_us), MOCK_KVA_MAX_STALL_US);
+
 	if (!mock_kva_range(mm, start))
 		return false;
 	atomic_inc(&md->nr_kva_inval);
+	for (; us >= 1000; us -= 1000)
+		mdelay(1);
+	udelay(us);
 	return true;
 }
 

@@ -44,12 +44,18 @@ static int mock_cmd_instance_create(struct mock_file *mf,
 	    ic->flags & ~(MOCK_IOMMU_INSTANCE_NO_SVA |
 			  MOCK_IOMMU_INSTANCE_SHARED_SVA |
 			  MOCK_IOMMU_INSTANCE_FOREIGN |
-			  MOCK_IOMMU_INSTANCE_NO_SVA_OP))
+			  MOCK_IOMMU_INSTANCE_NO_SVA_OP |
+			  MOCK_IOMMU_INSTANCE_USER_PASID_TABLE))
 		return -EINVAL;
-	/* One driver of each kind: no foreign driver without SVA */
-	if (ic->flags & MOCK_IOMMU_INSTANCE_FOREIGN &&
-	    ic->flags & MOCK_IOMMU_INSTANCE_NO_SVA_OP)
+	/* One driver of each kind: no foreign driver without SVA, ... */
+	if (hweight32(ic->flags & (MOCK_IOMMU_INSTANCE_FOREIGN |
+				   MOCK_IOMMU_INSTANCE_NO_SVA_OP |
+				   MOCK_IOMMU_INSTANCE_USER_PASID_TABLE)) > 1)
 		return -EINVAL;
+#ifndef HAVE_USER_PASID_TABLE
+	if (ic->flags & MOCK_IOMMU_INSTANCE_USER_PASID_TABLE)
+		return -EOPNOTSUPP;
+#endif
 
 	rc = mock_obj_reserve(mf, &id);
 	if (rc)
@@ -160,6 +166,9 @@ static int mock_obj_destroy(struct mock_file *mf, struct mock_obj *obj)
 		return 0;
 	case MOCK_OBJ_IOMMUFD:
 		return mock_iommufd_unbind(mf, obj);
+	case MOCK_OBJ_NESTED:
+		mock_nested_destroy(mf, obj);
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -411,13 +420,17 @@ static const struct mock_op mock_ops[] = {
 		invalidations, false, 0),
 	[MOCK_IOMMU_OP_DMA] = {
 		.fn = mock_cmd_dma,
-		.min_size = offsetofend(struct mock_iommu_cmd, dma),
+		/* Callers from before out_refused keep working */
+		.min_size = offsetofend(struct mock_iommu_cmd, dma.out_response),
 		.takes_id = true,
 		.unlocked = true,
 	},
 	MOCK_OP(MOCK_IOMMU_OP_UACCE_CREATE, mock_cmd_uacce_create,
 		uacce_create, true,
 		offsetof(struct mock_iommu_cmd, uacce_create.out_uacce_id)),
+	MOCK_OP(MOCK_IOMMU_OP_NESTED_ATTACH, mock_nested_cmd_attach,
+		nested_attach, true,
+		offsetof(struct mock_iommu_cmd, nested_attach.out_nested_id)),
 	MOCK_OP(MOCK_IOMMU_OP_KVA_FLUSH, mock_cmd_kva_flush, kva_flush, false,
 		0),
 	MOCK_OP(MOCK_IOMMU_OP_KVA_FREE_PGTABLE, mock_kva_cmd_free, kva_free,
@@ -528,7 +541,7 @@ static int mock_fops_release(struct inode *inode, struct file *filp)
 {
 	static const enum mock_obj_type order[] = {
 		MOCK_OBJ_BOND, MOCK_OBJ_UACCE, MOCK_OBJ_IOMMUFD,
-		MOCK_OBJ_DEVICE, MOCK_OBJ_INSTANCE,
+		MOCK_OBJ_NESTED, MOCK_OBJ_DEVICE, MOCK_OBJ_INSTANCE,
 	};
 	struct mock_file *mf = filp->private_data;
 	struct mock_obj *obj;

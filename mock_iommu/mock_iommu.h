@@ -106,6 +106,7 @@ enum mock_counter {
 	MOCK_CNT_PAGE_RESPONSES_STALE,
 	MOCK_CNT_UNEXPECTED_CALLS,
 	MOCK_CNT_KVA_INVALIDATIONS,
+	MOCK_CNT_NESTED_FAULTS,
 	MOCK_CNT_NR,
 };
 
@@ -124,6 +125,7 @@ enum mock_obj_type {
 	MOCK_OBJ_BOND,
 	MOCK_OBJ_UACCE,
 	MOCK_OBJ_IOMMUFD,
+	MOCK_OBJ_NESTED,
 };
 
 struct mock_file;
@@ -489,14 +491,20 @@ int mock_iommufd_cmd_replace(struct mock_file *mf, struct mock_iommu_cmd *cmd);
 int mock_iommufd_cmd_detach(struct mock_file *mf, struct mock_iommu_cmd *cmd);
 int mock_iommufd_unbind(struct mock_file *mf, struct mock_obj *obj);
 
+/* nested.c */
+extern struct iommu_ops mock_upt_ops;
+int mock_nested_cmd_attach(struct mock_file *mf, struct mock_iommu_cmd *cmd);
+void mock_nested_destroy(struct mock_file *mf, struct mock_obj *obj);
+
 /* uacce.c */
 int mock_uacce_create(struct mock_dev *mdev,
 		      struct mock_iommu_uacce_create *uc, struct mock_uacce **out);
 void mock_uacce_destroy(struct mock_uacce *mu);
 
 /* iopf.c */
-int mock_iopf_get(struct mock_dev *mdev, struct mock_domain *md);
-void mock_iopf_put(struct mock_dev *mdev, struct mock_domain *md);
+int mock_iopf_get(struct mock_dev *mdev, struct iommu_domain *domain);
+void mock_iopf_put(struct mock_dev *mdev, struct iommu_domain *domain);
+void mock_iopf_flush(struct mock_dev *mdev, bool released);
 void mock_iopf_release(struct mock_dev *mdev);
 void mock_iopf_info(struct mock_dev *mdev, u32 *users, u32 *queued);
 

@@ -229,6 +229,20 @@ static inline __u32 mock_pasid_domain(int fd, __u32 device_id, __u32 pasid)
 		ASSERT_EQ(!!__users, __pi.out_fault_queue);			\
 	})
 
+/* A nested domain at device @dev's RID answering every group with @response */
+static inline int _test_cmd_nested_attach(int fd, __u32 dev, __u32 response, __u32 *nested_id)
+{
+	struct mock_iommu_cmd cmd = { .nested_attach = { .response = response } };
+	int ret = mock_ioctl(fd, MOCK_IOMMU_OP_NESTED_ATTACH, dev, &cmd);
+
+	if (!ret && nested_id)
+		*nested_id = cmd.nested_attach.out_nested_id;
+	return ret;
+}
+
+#define test_cmd_nested_attach(fd, dev, response, nested_id) \
+	ASSERT_EQ(0, _test_cmd_nested_attach(fd, dev, response, nested_id))
+
 /* Domains */
 
 static inline int _test_cmd_domain_info(int fd, __u32 domain_id,

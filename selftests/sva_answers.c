@@ -21,6 +21,7 @@
 
 #define RESP_SUCCESS	0	/* IOMMU_PAGE_RESP_SUCCESS */
 #define RESP_INVALID	1	/* IOMMU_PAGE_RESP_INVALID */
+#define RESP_FAILURE	2	/* IOMMU_PAGE_RESP_FAILURE */
 
 FIXTURE(answers) {
 	int fd;
@@ -91,13 +92,14 @@ static int run_dma(int fd, __u32 dev, __u32 pasid, __u32 op, __u32 flags, const 
  * page requests, the last answered @response, promptly; the device's
  * counters say the same.
  */
-#define test_answer(dev, pasid, flags, iova, len, status, bytes, requests, response,	\
-		    failed)								\
+#define test_answer_core(dev, pasid, flags, iova, len, status, bytes, requests,	\
+			 response, failed, core_errno)					\
 	({										\
 		struct mock_iommu_counters __c0, __c1;					\
 		struct mock_iommu_dma __d;						\
 		__u32 __dev = (dev), __status = (status);				\
 		__u64 __bytes = (bytes), __requests = (requests), __failed = (failed);	\
+		__u32 __core_errno = (core_errno);					\
 		const char *__iova = (const char *)(iova);				\
 		size_t __len = (len);							\
 		char *__buf = malloc(__len);						\
@@ -113,6 +115,8 @@ static int run_dma(int fd, __u32 dev, __u32 pasid, __u32 op, __u32 flags, const 
 		ASSERT_EQ(__bytes, __d.out_bytes);					\
 		ASSERT_EQ(__requests, __d.out_page_requests);				\
 		ASSERT_EQ(response, __d.out_response);					\
+		ASSERT_EQ(!!__core_errno, __d.out_refused);				\
+		ASSERT_EQ(__core_errno, __d.out_refused_errno);				\
 		if (__status == MOCK_IOMMU_DMA_PAGE_FAULT)				\
 			ASSERT_EQ((uintptr_t)__iova + __bytes, __d.out_fault_addr);	\
 		ASSERT_GT(ANSWER_PROMPT_MS, __ms)					\
@@ -125,9 +129,23 @@ static int run_dma(int fd, __u32 dev, __u32 pasid, __u32 op, __u32 flags, const 
 		ASSERT_EQ(0, __c1.page_responses_stale - __c0.page_responses_stale);	\
 	})
 
-/* One request, answered INVALID: the device faults where it started */
+/* The core took every request in (iommu_report_device_fault() returned 0) */
+#define test_answer(dev, pasid, flags, iova, len, status, bytes, requests, response, failed) \
+	test_answer_core(dev, pasid, flags, iova, len, status, bytes, requests, response, \
+			 failed, 0)
+
+/* One request, answered INVALID by the handler: the device faults where it started */
 #define test_refused(dev, pasid, flags, iova, len) \
 	test_answer(dev, pasid, flags, iova, len, MOCK_IOMMU_DMA_PAGE_FAULT, 0, 1, RESP_INVALID, 1)
+
+/*
+ * One request the core refuses outright, with no handler to take it:
+ * iommu_report_device_fault() answers INVALID itself and tells the driver
+ * -EINVAL (a driver logs the event, as arm-smmu-v3's event queue does).
+ */
+#define test_refused_by_core(dev, pasid, flags, iova, len) \
+	test_answer_core(dev, pasid, flags, iova, len, MOCK_IOMMU_DMA_PAGE_FAULT, 0, 1, \
+			 RESP_INVALID, 1, EINVAL)
 
 static void *map_fresh(size_t len, int prot)
 {
@@ -244,10 +262,12 @@ TEST_F(answers, pasid_with_nothing_attached)
 	ASSERT_NE(NULL, mem);
 	/* The mm's PASID on a device it is not bound to */
 	test_pasid_domain(self->fd, self->idle, self->pasid, 0);
-	test_refused(self->idle, self->pasid, MOCK_IOMMU_DMA_REQ_UNATTACHED, mem, self->page);
+	test_refused_by_core(self->idle, self->pasid, MOCK_IOMMU_DMA_REQ_UNATTACHED, mem,
+			     self->page);
 	/* A PASID nobody holds, on the bound device */
 	test_pasid_domain(self->fd, self->dev, self->pasid + 1, 0);
-	test_refused(self->dev, self->pasid + 1, MOCK_IOMMU_DMA_REQ_UNATTACHED, mem, self->page);
+	test_refused_by_core(self->dev, self->pasid + 1, MOCK_IOMMU_DMA_REQ_UNATTACHED, mem,
+			     self->page);
 	/* Without the flag the IOMMU blocks it before any request */
 	test_answer(self->idle, self->pasid, 0, mem, self->page, MOCK_IOMMU_DMA_NO_DOMAIN, 0, 0,
 		    RESP_SUCCESS, 0);
@@ -267,8 +287,8 @@ TEST_F(answers, request_without_pasid)
 	char *mem = map_fresh(self->page, PROT_READ | PROT_WRITE);
 
 	ASSERT_NE(NULL, mem);
-	test_refused(self->dev, 0, MOCK_IOMMU_DMA_REQ_NO_PASID, mem, self->page);
-	test_refused(self->idle, 0, MOCK_IOMMU_DMA_REQ_NO_PASID, mem, self->page);
+	test_refused_by_core(self->dev, 0, MOCK_IOMMU_DMA_REQ_NO_PASID, mem, self->page);
+	test_refused_by_core(self->idle, 0, MOCK_IOMMU_DMA_REQ_NO_PASID, mem, self->page);
 	munmap(mem, self->page);
 }
 
@@ -295,6 +315,144 @@ TEST_F(answers, bad_request_flags)
 	test_err_dma(EINVAL, self->fd, self->dev, self->pasid, MOCK_IOMMU_DMA_READ, 1U << 29, mem,
 		     64, buf, 0);
 	munmap(mem, self->page);
+}
+
+/*
+ * A nested domain at the device's RID: the stage 1 a guest owns under a
+ * vIOMMU, whose fault handler is the guest's (here it answers FAILURE at
+ * once). Page requests without a PASID go to the RID's domain, so to it.
+ * Those at a PASID the host attached nothing to go to it only when the
+ * driver leaves PASID tables to user space (user_pasid_table): the guest's
+ * PASID table hangs off the RID's domain. Otherwise the core refuses them.
+ * A PASID the host did attach (an SVA bond) keeps its own handler.
+ */
+#define MOCK_NO_NESTED \
+	"mock_iommu was built without the core's private header (iommu-priv.h): no nested domains"
+
+FIXTURE(nested) {
+	int fd;
+	__u32 dev;
+	__u32 pasid;		/* the caller's mm's, bound to dev */
+	size_t page;
+	char *mem;
+};
+
+FIXTURE_VARIANT(nested) {
+	bool user_pasid_table;
+};
+
+FIXTURE_VARIANT_ADD(nested, host_pasid_table) {
+	.user_pasid_table = false,
+};
+
+FIXTURE_VARIANT_ADD(nested, user_pasid_table) {
+	.user_pasid_table = true,
+};
+
+FIXTURE_SETUP(nested)
+{
+	struct mock_iommu_sva_info info;
+	const char *skip;
+	__u32 iommu;
+	int ret;
+
+	skip = mock_open(&self->fd);
+	if (skip)
+		SKIP(return, "%s", skip);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", MOCK_DEV_PATH, strerror(errno));
+	self->page = getpagesize();
+	ret = _test_cmd_instance_create(self->fd, 0, variant->user_pasid_table ?
+					MOCK_IOMMU_INSTANCE_USER_PASID_TABLE : 0, &iommu);
+	if (ret == -EOPNOTSUPP)
+		SKIP(return, "the kernel's iommu_ops have no user_pasid_table (before 6.12)");
+	ASSERT_EQ(0, ret);
+	test_cmd_device_create(self->fd, iommu, MOCK_PASID_BITS, 0, &self->dev);
+	skip = mock_sva_disabled(self->fd, self->dev);
+	if (skip)
+		SKIP(return, "%s", skip);
+	skip = mock_dma_unsupported(self->fd, self->dev, 0);
+	if (skip)
+		SKIP(return, "%s", skip);
+	if (_test_cmd_nested_attach(self->fd, self->dev, 9, NULL) == -EOPNOTSUPP)
+		SKIP(return, "%s", MOCK_NO_NESTED);
+	test_cmd_bind(self->fd, self->dev, &info);
+	self->pasid = info.pasid;
+	self->mem = map_fresh(self->page, PROT_READ | PROT_WRITE);
+	ASSERT_NE(NULL, self->mem);
+}
+
+FIXTURE_TEARDOWN(nested)
+{
+	test_close_leaves_nothing(self->fd);
+}
+
+/* A request at an unattached PASID: to the nested domain, or refused */
+#define test_unattached_request(expect_nested)					\
+	({									\
+		if (expect_nested)						\
+			test_answer(self->dev, self->pasid + 1,			\
+				    MOCK_IOMMU_DMA_REQ_UNATTACHED, self->mem,	\
+				    self->page, MOCK_IOMMU_DMA_PAGE_FAULT, 0, 1,	\
+				    RESP_FAILURE, 1);				\
+		else								\
+			test_refused_by_core(self->dev, self->pasid + 1,	\
+					     MOCK_IOMMU_DMA_REQ_UNATTACHED,	\
+					     self->mem, self->page);		\
+	})
+
+TEST_F(nested, requests_reach_the_rid_domain)
+{
+	struct mock_iommu_counters c0, c1;
+	__u32 nested;
+
+	/* Nothing at the RID but the identity domain: the core refuses */
+	test_refused_by_core(self->dev, 0, MOCK_IOMMU_DMA_REQ_NO_PASID, self->mem, self->page);
+	test_unattached_request(false);
+	test_fault_queue(self->fd, self->dev, 1);	/* the SVA domain */
+
+	test_cmd_nested_attach(self->fd, self->dev, RESP_FAILURE, &nested);
+	test_fault_queue(self->fd, self->dev, 2);
+	test_cmd_counters(self->fd, self->dev, &c0);
+	/* Without a PASID: the RID's domain, whatever the PASID table */
+	test_answer(self->dev, 0, MOCK_IOMMU_DMA_REQ_NO_PASID, self->mem, self->page,
+		    MOCK_IOMMU_DMA_PAGE_FAULT, 0, 1, RESP_FAILURE, 1);
+	/* At a PASID nothing is attached to: only a user PASID table's */
+	test_unattached_request(variant->user_pasid_table);
+	/* The bound PASID keeps the SVA handler, which faults the page in */
+	test_answer(self->dev, self->pasid, 0, self->mem, self->page, MOCK_IOMMU_DMA_OK,
+		    self->page, 1, RESP_SUCCESS, 0);
+	test_cmd_counters(self->fd, self->dev, &c1);
+	ASSERT_EQ(1 + variant->user_pasid_table, c1.nested_faults - c0.nested_faults);
+
+	/* Detached: the RID is the identity domain's again */
+	test_cmd_destroy(self->fd, nested);
+	test_fault_queue(self->fd, self->dev, 1);
+	test_refused_by_core(self->dev, 0, MOCK_IOMMU_DMA_REQ_NO_PASID, self->mem, self->page);
+	test_unattached_request(false);
+	test_cmd_counters(self->fd, self->dev, &c0);
+	ASSERT_EQ(c1.nested_faults, c0.nested_faults);
+}
+
+/* Bad input changes nothing; an attached domain holds its device */
+TEST_F(nested, attach_errors)
+{
+	struct mock_iommu_cmd cmd = {};
+	__u32 nested;
+
+	EXPECT_EQ(-EINVAL, _test_cmd_nested_attach(self->fd, self->dev, RESP_FAILURE + 1, NULL));
+	cmd.nested_attach.__reserved = 1;
+	EXPECT_EQ(-EINVAL, mock_ioctl(self->fd, MOCK_IOMMU_OP_NESTED_ATTACH, self->dev, &cmd));
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.nested_attach.__reserved2 = 1;
+	EXPECT_EQ(-EINVAL, mock_ioctl(self->fd, MOCK_IOMMU_OP_NESTED_ATTACH, self->dev, &cmd));
+	EXPECT_EQ(-ENOENT, _test_cmd_nested_attach(self->fd, 0x7fffffff, RESP_FAILURE, NULL));
+	test_fault_queue(self->fd, self->dev, 1);
+
+	test_cmd_nested_attach(self->fd, self->dev, RESP_SUCCESS, &nested);
+	EXPECT_EQ(-EBUSY, _test_cmd_nested_attach(self->fd, self->dev, RESP_FAILURE, NULL));
+	EXPECT_EQ(-EBUSY, _test_cmd_destroy(self->fd, self->dev));
+	test_fault_queue(self->fd, self->dev, 2);
+	/* Closing the file with it attached is the teardown's check */
 }
 
 TEST_HARNESS_MAIN

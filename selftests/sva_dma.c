@@ -1097,12 +1097,19 @@ TEST_F(dma_args, reserved_and_timeout_checked)
 }
 
 /* A caller that knows the op's structure exactly is served; shorter is not */
+/*
+ * The least size is that of the first callers, up to out_response: they
+ * get their outputs and nothing past their size is written; the full size
+ * gets out_refused and out_refused_errno as well.
+ */
 TEST_F(dma_args, command_size)
 {
-	const __u32 need = offsetof(struct mock_iommu_cmd, dma) + sizeof(struct mock_iommu_dma);
+	const __u32 need = offsetof(struct mock_iommu_cmd, dma.out_response) + sizeof(__u32);
+	const __u32 full = offsetof(struct mock_iommu_cmd, dma) + sizeof(struct mock_iommu_dma);
 	struct mock_iommu_dma d = {
 		.pasid = self->pasid, .op = FILL_OP, .flags = PINNED, .fill = 2,
 		.iova = (uintptr_t)self->mem, .length = 64,
+		.out_refused = 0xa5a5a5a5, .out_refused_errno = 0xa5a5a5a5,
 	};
 
 	ASSERT_EQ(-EINVAL, dma_cmd(self->fd, self->dev, need - 1, &d));
@@ -1111,6 +1118,15 @@ TEST_F(dma_args, command_size)
 	ASSERT_EQ(MOCK_IOMMU_DMA_OK, d.out_status);
 	ASSERT_EQ(64, d.out_bytes);
 	ASSERT_TRUE(mock_all_bytes(self->mem, 64, 2));
+	ASSERT_EQ(0xa5a5a5a5, d.out_refused);
+	ASSERT_EQ(0xa5a5a5a5, d.out_refused_errno);
+
+	d.fill = 3;
+	ASSERT_EQ(0, dma_cmd(self->fd, self->dev, full, &d));
+	ASSERT_EQ(MOCK_IOMMU_DMA_OK, d.out_status);
+	ASSERT_TRUE(mock_all_bytes(self->mem, 64, 3));
+	ASSERT_EQ(0, d.out_refused);
+	ASSERT_EQ(0, d.out_refused_errno);
 }
 
 /*

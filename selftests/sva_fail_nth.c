@@ -443,15 +443,26 @@ static void faulting_transfer(struct __test_metadata *_metadata, int fd, __u32 d
 		} else if (d.out_status != MOCK_IOMMU_DMA_OK) {
 			ASSERT_EQ(MOCK_IOMMU_DMA_PAGE_FAULT, d.out_status) TH_LOG("step %u", n);
 			ASSERT_EQ(2, d.out_response) TH_LOG("step %u", n);	/* FAILURE */
+			/* The group was taken in, its handling failed */
+			ASSERT_EQ(0, d.out_refused) TH_LOG("step %u", n);
 			failed++;
 		} else {
 			ASSERT_TRUE(mock_all_bytes(mem, len, 0x3c));
-			/* One request per page, unless a page had to be asked again */
+			/*
+			 * One request per page, unless a page had to be asked
+			 * again: its partial fault was lost, and the core said
+			 * so to the driver, with -ENOMEM.
+			 */
+			ASSERT_EQ(d.out_page_requests - pages, d.out_refused)
+				TH_LOG("step %u: %u requests for %zu pages", n,
+				       d.out_page_requests, pages);
 			if (d.out_page_requests > pages) {
 				ASSERT_TRUE(injected) TH_LOG("step %u", n);
+				ASSERT_EQ(ENOMEM, d.out_refused_errno) TH_LOG("step %u", n);
 				retried++;
 			} else {
 				ASSERT_EQ(pages, d.out_page_requests) TH_LOG("step %u", n);
+				ASSERT_EQ(0, d.out_refused_errno) TH_LOG("step %u", n);
 			}
 		}
 		/*

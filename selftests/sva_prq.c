@@ -89,6 +89,7 @@ struct releaser {
 	int delay_ms;
 	int go;
 	bool released;
+	long long at_ms;	/* when the release began (mock_now_ms()) */
 };
 
 static void *release_later(void *arg)
@@ -98,6 +99,7 @@ static void *release_later(void *arg)
 	while (!__atomic_load_n(&r->go, __ATOMIC_ACQUIRE))
 		mock_sleep_ms(1);
 	mock_sleep_ms(r->delay_ms);
+	__atomic_store_n(&r->at_ms, mock_now_ms(), __ATOMIC_RELEASE);
 	r->released = mock_fuse_release(r->fuse, r->page, 0);
 	return NULL;
 }
@@ -356,6 +358,49 @@ TEST_F(prq, unbind_aborts_a_transfer_waiting_for_a_lost_response)
 	/* The core's handler faulted the page in; the device wrote nothing */
 	ASSERT_TRUE(mock_all_bytes(fresh, self->page, 0));
 	munmap(fresh, self->page);
+}
+
+/*
+ * A transfer times out while the core's work on its page request is still
+ * in a slow fault (a held FUSE read). That work reads the SVA domain's mm,
+ * and the unbind frees the domain: the PASID's detach flushes the fault
+ * queue (iopf_queue_flush_dev(), as intel's PASID drain does), so the
+ * unbind returns only once the read was released and the work is done.
+ * The work's response then finds nobody waiting: stale.
+ */
+TEST_F(prq, unbind_waits_for_the_fault_work)
+{
+	struct releaser r = { .fuse = &self->fuse, .page = 0, .delay_ms = 300 };
+	struct mock_iommu_counters c0, c1;
+	struct mock_iommu_dma d;
+	long long done;
+	pthread_t thread;
+
+	test_cmd_counters(self->fd, self->dev, &c0);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, release_later, &r));
+	mock_fuse_hold(&self->fuse, 0);
+	ASSERT_EQ(0, dma_timeout(self->fd, self->dev, self->pasid, MOCK_IOMMU_DMA_FILL,
+				 self->mem, self->page, 0x5a, 100, &d));
+	ASSERT_EQ(MOCK_IOMMU_DMA_TIMEOUT, d.out_status);
+	ASSERT_EQ(1, d.out_page_requests);
+	/* The core's work for the request is still in the FUSE read */
+	ASSERT_TRUE(mock_fuse_wait_held(&self->fuse, 0, MOCK_POLL_MS));
+
+	__atomic_store_n(&r.go, 1, __ATOMIC_RELEASE);
+	test_cmd_destroy(self->fd, self->bond);
+	done = mock_now_ms();
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	ASSERT_TRUE(r.released);
+	ASSERT_LE(r.at_ms, done)
+		TH_LOG("the unbind returned %lld ms before the fault work could end",
+		       r.at_ms - done);
+
+	test_cmd_counters(self->fd, self->dev, &c1);
+	ASSERT_EQ(1, c1.page_requests - c0.page_requests);
+	ASSERT_EQ(1, c1.page_responses - c0.page_responses);
+	ASSERT_EQ(1, c1.page_responses_stale - c0.page_responses_stale);
+	ASSERT_EQ(0, mock_mm_domains(self->fd));
+	test_fault_queue(self->fd, self->dev, 0);
 }
 
 /* Page request group indexes: 9 bits */

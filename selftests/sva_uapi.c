@@ -137,9 +137,16 @@ TEST_F(uapi, bad_values)
 	__u32 other_instance, other_dev;
 
 	/* The first flag no kernel knows */
-	test_err_instance_create(EINVAL, self->fd, 0, 1U << 4);
+	test_err_instance_create(EINVAL, self->fd, 0, 1U << 5);
+	/* One driver of each kind: the second iommu_ops changes one thing */
 	test_err_instance_create(EINVAL, self->fd, 0,
 				 MOCK_IOMMU_INSTANCE_FOREIGN | MOCK_IOMMU_INSTANCE_NO_SVA_OP);
+	test_err_instance_create(EINVAL, self->fd, 0,
+				 MOCK_IOMMU_INSTANCE_FOREIGN |
+				 MOCK_IOMMU_INSTANCE_USER_PASID_TABLE);
+	test_err_instance_create(EINVAL, self->fd, 0,
+				 MOCK_IOMMU_INSTANCE_NO_SVA_OP |
+				 MOCK_IOMMU_INSTANCE_USER_PASID_TABLE);
 	test_err_instance_create(EINVAL, self->fd, 0, ~0U);
 	test_err_device_create(EINVAL, self->fd, self->instance, 21, 0);
 	test_err_device_create(ENOENT, self->fd, 0, MOCK_PASID_BITS, 0);

@@ -52,11 +52,12 @@
  * @MOCK_IOMMU_OP_INSTANCE_CREATE: register a mock IOMMU instance
  * @MOCK_IOMMU_OP_DEVICE_CREATE: create a device behind an instance
  * @MOCK_IOMMU_OP_DESTROY: destroy the object @id: an instance (-EBUSY while
- *	it has devices), a device (-EBUSY while it has bonds or a uacce
- *	device), a bond (unbinds it through iommu_sva_unbind_device()), a
+ *	it has devices), a device (-EBUSY while it has bonds, a uacce
+ *	device or a nested attachment), a bond (unbinds it through iommu_sva_unbind_device()), a
  *	uacce device (uacce_remove(): its open queues are put and unbound and
  *	become zombies, whose fds fail every ioctl with -ENXIO until closed),
- *	or an iommufd binding (see &struct mock_iommu_iommufd)
+ *	an iommufd binding (see &struct mock_iommu_iommufd), or a nested
+ *	attachment (see &struct mock_iommu_nested_attach)
  * @MOCK_IOMMU_OP_BIND: iommu_sva_bind_device() of device @id to the
  *	caller's mm; on success a new bond object holds the reference
  * @MOCK_IOMMU_OP_BOND_INFO: what bond @id holds now
@@ -93,6 +94,8 @@
  *	(iommufd_device_replace())
  * @MOCK_IOMMU_OP_IOMMUFD_DETACH: detach binding @id at a PASID
  *	(iommufd_device_detach())
+ * @MOCK_IOMMU_OP_NESTED_ATTACH: attach a nested domain with a fault
+ *	handler at the RID of device @id (&struct mock_iommu_nested_attach)
  */
 enum mock_iommu_op {
 	MOCK_IOMMU_OP_INSTANCE_CREATE = 1,
@@ -117,6 +120,7 @@ enum mock_iommu_op {
 	MOCK_IOMMU_OP_IOMMUFD_ATTACH = 51,
 	MOCK_IOMMU_OP_IOMMUFD_REPLACE = 52,
 	MOCK_IOMMU_OP_IOMMUFD_DETACH = 53,
+	MOCK_IOMMU_OP_NESTED_ATTACH = 60,
 };
 
 /**
@@ -141,12 +145,20 @@ enum mock_iommu_op {
  *	domain_alloc_sva op at all (a third struct iommu_ops), like an IOMMU
  *	driver with PASIDs but without SVA: the core refuses a bind itself
  *	(-EOPNOTSUPP) without asking the driver. Not with FOREIGN (-EINVAL)
+ * @MOCK_IOMMU_INSTANCE_USER_PASID_TABLE: the instance's driver leaves the
+ *	PASID table to user space (iommu_ops->user_pasid_table, a fourth
+ *	struct iommu_ops), as arm-smmu-v3 does under a vSMMU: the core sends
+ *	a page request at a PASID with nothing attached to the nested domain
+ *	at the device's RID (%MOCK_IOMMU_OP_NESTED_ATTACH), if there is one.
+ *	Not with FOREIGN or NO_SVA_OP (-EINVAL); -EOPNOTSUPP on a kernel
+ *	without user_pasid_table
  */
 enum mock_iommu_instance_flags {
 	MOCK_IOMMU_INSTANCE_NO_SVA = 1 << 0,
 	MOCK_IOMMU_INSTANCE_SHARED_SVA = 1 << 1,
 	MOCK_IOMMU_INSTANCE_FOREIGN = 1 << 2,
 	MOCK_IOMMU_INSTANCE_NO_SVA_OP = 1 << 3,
+	MOCK_IOMMU_INSTANCE_USER_PASID_TABLE = 1 << 4,
 };
 
 /**
@@ -337,6 +349,9 @@ struct mock_iommu_mm_info {
  *	(iommu_sva_invalidate_kva_range() flushing the kernel's page table
  *	caches through every SVA domain); counted here, never recorded, so
  *	no kernel address reaches user space
+ * @nested_faults: page request groups the core handed to the fault
+ *	handler of a nested domain at a device's RID
+ *	(%MOCK_IOMMU_OP_NESTED_ATTACH)
  */
 struct mock_iommu_counters {
 	__aligned_u64 domains_allocated;
@@ -360,6 +375,7 @@ struct mock_iommu_counters {
 	__aligned_u64 page_responses_stale;
 	__aligned_u64 unexpected_calls;
 	__aligned_u64 kva_invalidations;
+	__aligned_u64 nested_faults;
 };
 
 /**
@@ -573,6 +589,14 @@ enum mock_iommu_dma_status {
  * @out_page_requests: page requests this transfer raised
  * @out_response: the code of the last page response it got, as
  *	IOMMU_PAGE_RESP_* (0 success, 1 invalid, 2 failure)
+ * @out_refused: of the page requests, those iommu_report_device_fault()
+ *	returned an error for: a request with no fault handler at its PASID
+ *	(the core answers it INVALID itself, -EINVAL), or a request that is
+ *	not the last of its group and that the core could not record
+ *	(-ENOMEM; as hardware knows nothing of it, the device sends the rest
+ *	of the group and asks for the lost page again)
+ * @out_refused_errno: the errno (positive) of the last refused request,
+ *	0 when none was refused
  *
  * The transfer's outcome is a status, not an errno: a device sees faults,
  * and a fault changes nothing in the driver. The ioctl fails only on bad
@@ -606,6 +630,8 @@ struct mock_iommu_dma {
 	__aligned_u64 out_fault_addr;
 	__u32 out_page_requests;
 	__u32 out_response;
+	__u32 out_refused;
+	__u32 out_refused_errno;
 };
 
 /* Translations a device's TLB holds at most */
@@ -867,6 +893,33 @@ struct mock_iommu_iommufd {
 };
 
 /**
+ * struct mock_iommu_nested_attach - MOCK_IOMMU_OP_NESTED_ATTACH
+ * @response: the IOMMU_PAGE_RESP_* code (0 to 2) the nested domain's fault
+ *	handler answers every page request group with, at once: the answer
+ *	of the guest whose stage 1 the domain stands for
+ * @__reserved: must be 0
+ * @out_nested_id: the attachment: DESTROY of it puts the device's RID
+ *	back on its identity domain, waits for the transfers that may still
+ *	be reporting to the domain, and frees it
+ * @__reserved2: 0
+ *
+ * Attaches a nested domain with a fault handler at the RID of device @id
+ * (its group must hold only that device, and its RID the identity
+ * domain: -EBUSY otherwise). Page requests without a PASID go to it, and,
+ * on an instance with %MOCK_IOMMU_INSTANCE_USER_PASID_TABLE, those at a
+ * PASID with nothing attached; @nested_faults counts the groups it got.
+ * The device is on its instance's fault queue while the domain is there.
+ * -EOPNOTSUPP when the module was built without the core's private header
+ * (drivers/iommu/iommu-priv.h, for iommu_attach_group_handle()).
+ */
+struct mock_iommu_nested_attach {
+	__u32 response;
+	__u32 __reserved;
+	__u32 out_nested_id;
+	__u32 __reserved2;
+};
+
+/**
  * struct mock_iommu_cmd - argument of MOCK_IOMMU_CMD
  * @size: sizeof(struct mock_iommu_cmd) as the caller knows it
  * @op: &enum mock_iommu_op
@@ -890,6 +943,7 @@ struct mock_iommu_iommufd {
  * @kva_watch: MOCK_IOMMU_OP_KVA_WATCH
  * @tlb_info: MOCK_IOMMU_OP_TLB_INFO
  * @iommufd: the MOCK_IOMMU_OP_IOMMUFD_* ops
+ * @nested_attach: MOCK_IOMMU_OP_NESTED_ATTACH
  * @last: marks the end of the structure, for size checks
  */
 struct mock_iommu_cmd {
@@ -915,6 +969,7 @@ struct mock_iommu_cmd {
 		struct mock_iommu_kva_watch kva_watch;
 		struct mock_iommu_tlb_info tlb_info;
 		struct mock_iommu_iommufd iommufd;
+		struct mock_iommu_nested_attach nested_attach;
 	};
 	__u32 last;
 };
