@@ -459,6 +459,10 @@ static int mock_page_request(struct mock_xfer *x, const unsigned long *addrs,
 				iopf_queue_discard_partial(mdev->inst->iopf_queue);
 			mock_dev_count(mdev, MOCK_CNT_PAGE_REQUESTS, 1);
 			x->dma->out_page_requests++;
+			/* Sent by the device, lost by the IOMMU: no answer */
+			if (page == n - 1 &&
+			    x->dma->flags & MOCK_IOMMU_DMA_PRG_LAST_LOST)
+				break;
 			/*
 			 * A request the core refuses outright (no handler)
 			 * is answered through page_response(), even one that
@@ -851,20 +855,25 @@ static int mock_dma_check(struct mock_dev *mdev,
 	/* Where a request goes: one request, in the default mode */
 	const u32 stray = MOCK_IOMMU_DMA_REQ_UNATTACHED |
 			  MOCK_IOMMU_DMA_REQ_NO_PASID;
+	/* What the IOMMU's page request queue loses */
+	const u32 lossy = MOCK_IOMMU_DMA_PRQ_OVERFLOW |
+			  MOCK_IOMMU_DMA_PRG_LAST_LOST;
 	bool no_pasid = dma->flags & MOCK_IOMMU_DMA_REQ_NO_PASID;
 	bool fill = dma->op == MOCK_IOMMU_DMA_FILL;
 
 	if (dma->op < MOCK_IOMMU_DMA_READ || dma->op > MOCK_IOMMU_DMA_COMPARE)
 		return -EINVAL;
-	if (dma->flags & ~(modes | reqs | stray | MOCK_IOMMU_DMA_PRQ_OVERFLOW) ||
+	if (dma->flags & ~(modes | reqs | stray | lossy) ||
 	    hweight32(dma->flags & modes) > 1 ||
 	    (dma->flags & reqs &&
 	     dma->flags & (MOCK_IOMMU_DMA_PINNED | MOCK_IOMMU_DMA_NO_PRI)) ||
 	    (dma->flags & stray && dma->flags & modes) ||
 	    hweight32(dma->flags & stray) > 1)
 		return -EINVAL;
-	if (dma->flags & MOCK_IOMMU_DMA_PRQ_OVERFLOW &&
-	    !(dma->flags & MOCK_IOMMU_DMA_PRG))
+	/* The queue's losses are those of groups, one kind at a time */
+	if (dma->flags & lossy &&
+	    (!(dma->flags & MOCK_IOMMU_DMA_PRG) ||
+	     hweight32(dma->flags & lossy) > 1))
 		return -EINVAL;
 	if (fill ? dma->uptr || dma->fill > U8_MAX : !dma->uptr || dma->fill)
 		return -EINVAL;

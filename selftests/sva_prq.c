@@ -552,6 +552,51 @@ TEST_F(prq, overflow_discards_partial_faults)
 }
 
 /*
+ * The IOMMU loses a group's last request before the driver sees it: the
+ * core keeps the group's other requests as partial faults, nobody answers,
+ * and the transfer times out. The partial faults are the fault queue's to
+ * free when the device leaves it, at the unbind; kmemleak (in the
+ * verdict) reports them otherwise.
+ */
+TEST_F(prq, partial_faults_of_a_lost_group_go_with_the_device)
+{
+	const int pages = 3;
+	size_t len = pages * self->page;
+	char *mem = mock_map_pages(len, PROT_READ | PROT_WRITE);
+	const __u32 lost = MOCK_IOMMU_DMA_PRG | MOCK_IOMMU_DMA_PRG_LAST_LOST;
+	struct mock_iommu_counters c0, c1;
+	struct mock_iommu_dma d;
+
+	ASSERT_NE(NULL, mem);
+	/* The queue loses one kind of thing at a time, and only of groups */
+	ASSERT_EQ(-EINVAL, dma_flags(self->fd, self->dev, self->pasid, MOCK_IOMMU_DMA_FILL,
+				     MOCK_IOMMU_DMA_PRG_LAST_LOST, mem, len, 0x3c, 0, &d));
+	ASSERT_EQ(-EINVAL, dma_flags(self->fd, self->dev, self->pasid, MOCK_IOMMU_DMA_FILL,
+				     lost | MOCK_IOMMU_DMA_PRQ_OVERFLOW, mem, len, 0x3c, 0, &d));
+
+	test_cmd_counters(self->fd, self->dev, &c0);
+	ASSERT_EQ(0, dma_flags(self->fd, self->dev, self->pasid, MOCK_IOMMU_DMA_FILL, lost, mem,
+			       len, 0x3c, 200, &d));
+	ASSERT_EQ(MOCK_IOMMU_DMA_TIMEOUT, d.out_status);
+	ASSERT_EQ(0, d.out_bytes);
+	ASSERT_EQ(pages, d.out_page_requests);
+	ASSERT_EQ(0, d.out_refused);
+	test_cmd_counters(self->fd, self->dev, &c1);
+	ASSERT_EQ(pages, c1.page_requests - c0.page_requests);
+	ASSERT_EQ(0, c1.page_responses - c0.page_responses);
+	ASSERT_EQ(0, c1.page_responses_failed - c0.page_responses_failed);
+
+	/* The last detach takes the device off the queue, partials and all */
+	test_fault_queue(self->fd, self->dev, 1);
+	test_cmd_destroy(self->fd, self->bond);
+	test_fault_queue(self->fd, self->dev, 0);
+	test_cmd_counters(self->fd, self->dev, &c0);
+	ASSERT_EQ(0, c0.page_responses_stale - c1.page_responses_stale);
+	ASSERT_TRUE(mock_all_bytes(mem, len, 0));
+	munmap(mem, len);
+}
+
+/*
  * A group of 4 pages whose third cannot be written (read-only mapping):
  * the core stops at it (errors are sticky) and answers INVALID for the
  * whole group, once; the device reports the fault at the group's first

@@ -518,6 +518,12 @@ enum mock_iommu_dma_op {
  *	faults of its fault queue (iopf_queue_discard_partial(), as intel's
  *	PRQ handler does): each group is answered for its last page only,
  *	and the device asks again for the others
+ * @MOCK_IOMMU_DMA_PRG_LAST_LOST: with %MOCK_IOMMU_DMA_PRG only, not with
+ *	%MOCK_IOMMU_DMA_PRQ_OVERFLOW (else -EINVAL): the IOMMU loses the
+ *	first group's last request before the driver sees it. The core keeps
+ *	the group's other requests as partial faults, no answer comes, and
+ *	the transfer times out; the partial faults are freed when the device
+ *	leaves its fault queue (iopf_queue_remove_device())
  */
 enum mock_iommu_dma_flags {
 	MOCK_IOMMU_DMA_PINNED = 1 << 0,
@@ -528,6 +534,7 @@ enum mock_iommu_dma_flags {
 	MOCK_IOMMU_DMA_REQ_NO_PASID = 1 << 5,
 	MOCK_IOMMU_DMA_PRG = 1 << 6,
 	MOCK_IOMMU_DMA_PRQ_OVERFLOW = 1 << 7,
+	MOCK_IOMMU_DMA_PRG_LAST_LOST = 1 << 8,
 };
 
 /* Pages a page request group of a transfer asks for at most */
