@@ -560,40 +560,63 @@ TEST_F(prq, overflow_discards_partial_faults)
  */
 TEST_F(prq, partial_faults_of_a_lost_group_go_with_the_device)
 {
-	const int pages = 3;
+	/* Groups of 8: 7 partial faults each, 28 per round for kmemleak */
+	const int groups = 4, pages = MOCK_IOMMU_DMA_PRG_PAGES;
 	size_t len = pages * self->page;
-	char *mem = mock_map_pages(len, PROT_READ | PROT_WRITE);
 	const __u32 lost = MOCK_IOMMU_DMA_PRG | MOCK_IOMMU_DMA_PRG_LAST_LOST;
 	struct mock_iommu_counters c0, c1;
+	struct mock_iommu_sva_info info;
 	struct mock_iommu_dma d;
+	char *mem[4];
+	int i, round;
 
-	ASSERT_NE(NULL, mem);
+	for (i = 0; i < groups; i++) {
+		mem[i] = mock_map_pages(len, PROT_READ | PROT_WRITE);
+		ASSERT_NE(NULL, mem[i]);
+	}
 	/* The queue loses one kind of thing at a time, and only of groups */
 	ASSERT_EQ(-EINVAL, dma_flags(self->fd, self->dev, self->pasid, MOCK_IOMMU_DMA_FILL,
-				     MOCK_IOMMU_DMA_PRG_LAST_LOST, mem, len, 0x3c, 0, &d));
+				     MOCK_IOMMU_DMA_PRG_LAST_LOST, mem[0], len, 0x3c, 0, &d));
 	ASSERT_EQ(-EINVAL, dma_flags(self->fd, self->dev, self->pasid, MOCK_IOMMU_DMA_FILL,
-				     lost | MOCK_IOMMU_DMA_PRQ_OVERFLOW, mem, len, 0x3c, 0, &d));
+				     lost | MOCK_IOMMU_DMA_PRQ_OVERFLOW, mem[0], len, 0x3c, 0, &d));
 
-	test_cmd_counters(self->fd, self->dev, &c0);
-	ASSERT_EQ(0, dma_flags(self->fd, self->dev, self->pasid, MOCK_IOMMU_DMA_FILL, lost, mem,
-			       len, 0x3c, 200, &d));
-	ASSERT_EQ(MOCK_IOMMU_DMA_TIMEOUT, d.out_status);
-	ASSERT_EQ(0, d.out_bytes);
-	ASSERT_EQ(pages, d.out_page_requests);
-	ASSERT_EQ(0, d.out_refused);
-	test_cmd_counters(self->fd, self->dev, &c1);
-	ASSERT_EQ(pages, c1.page_requests - c0.page_requests);
-	ASSERT_EQ(0, c1.page_responses - c0.page_responses);
-	ASSERT_EQ(0, c1.page_responses_failed - c0.page_responses_failed);
+	/*
+	 * Two rounds, two fault parameters: the partial faults of one are a
+	 * linked list, which a single stale pointer somewhere would hide from
+	 * kmemleak whole.
+	 */
+	for (round = 0; round < 2; round++) {
+		if (round) {
+			test_cmd_bind(self->fd, self->dev, &info);
+			self->bond = info.bond_id;
+		}
+		test_cmd_counters(self->fd, self->dev, &c0);
+		for (i = 0; i < groups; i++) {
+			ASSERT_EQ(0, madvise(mem[i], len, MADV_DONTNEED));
+			ASSERT_EQ(0, dma_flags(self->fd, self->dev, self->pasid,
+					       MOCK_IOMMU_DMA_FILL, lost, mem[i], len, 0x3c, 100,
+					       &d));
+			ASSERT_EQ(MOCK_IOMMU_DMA_TIMEOUT, d.out_status);
+			ASSERT_EQ(0, d.out_bytes);
+			ASSERT_EQ(pages, d.out_page_requests);
+			ASSERT_EQ(0, d.out_refused);
+		}
+		test_cmd_counters(self->fd, self->dev, &c1);
+		ASSERT_EQ(groups * pages, c1.page_requests - c0.page_requests);
+		ASSERT_EQ(0, c1.page_responses - c0.page_responses);
+		ASSERT_EQ(0, c1.page_responses_failed - c0.page_responses_failed);
 
-	/* The last detach takes the device off the queue, partials and all */
-	test_fault_queue(self->fd, self->dev, 1);
-	test_cmd_destroy(self->fd, self->bond);
-	test_fault_queue(self->fd, self->dev, 0);
-	test_cmd_counters(self->fd, self->dev, &c0);
-	ASSERT_EQ(0, c0.page_responses_stale - c1.page_responses_stale);
-	ASSERT_TRUE(mock_all_bytes(mem, len, 0));
-	munmap(mem, len);
+		/* The last detach takes the device off the queue, partials and all */
+		test_fault_queue(self->fd, self->dev, 1);
+		test_cmd_destroy(self->fd, self->bond);
+		test_fault_queue(self->fd, self->dev, 0);
+		test_cmd_counters(self->fd, self->dev, &c0);
+		ASSERT_EQ(0, c0.page_responses_stale - c1.page_responses_stale);
+	}
+	for (i = 0; i < groups; i++) {
+		ASSERT_TRUE(mock_all_bytes(mem[i], len, 0));
+		munmap(mem[i], len);
+	}
 }
 
 /*
