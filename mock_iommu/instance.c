@@ -116,16 +116,20 @@ static int mock_def_domain_type(struct device *dev)
 	return IOMMU_DOMAIN_IDENTITY;
 }
 
+/*
+ * A domain at the RID: identity, blocked, or a nested one (nested.c). The
+ * mock's devices never translate through the RID, so only its type counts.
+ */
 #ifdef HAVE_ATTACH_DEV_OLD
-static int mock_attach_dev(struct iommu_domain *domain, struct device *dev,
-			   struct iommu_domain *old)
+int mock_attach_dev(struct iommu_domain *domain, struct device *dev,
+		    struct iommu_domain *old)
 #else
-static int mock_attach_dev(struct iommu_domain *domain, struct device *dev)
+int mock_attach_dev(struct iommu_domain *domain, struct device *dev)
 #endif
 {
 	struct mock_dev *mdev = dev_iommu_priv_get(dev);
 
-	/* No hardware: switching between identity and blocked is free */
+	/* No hardware: switching between RID domains is free */
 	WRITE_ONCE(mdev->rid_type, domain->type);
 	return 0;
 }

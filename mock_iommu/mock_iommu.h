@@ -491,6 +491,14 @@ int mock_iommufd_cmd_replace(struct mock_file *mf, struct mock_iommu_cmd *cmd);
 int mock_iommufd_cmd_detach(struct mock_file *mf, struct mock_iommu_cmd *cmd);
 int mock_iommufd_unbind(struct mock_file *mf, struct mock_obj *obj);
 
+/* instance.c: the attach_dev of every RID domain */
+#ifdef HAVE_ATTACH_DEV_OLD
+int mock_attach_dev(struct iommu_domain *domain, struct device *dev,
+		    struct iommu_domain *old);
+#else
+int mock_attach_dev(struct iommu_domain *domain, struct device *dev);
+#endif
+
 /* nested.c */
 extern struct iommu_ops mock_upt_ops;
 int mock_nested_cmd_attach(struct mock_file *mf, struct mock_iommu_cmd *cmd);

@@ -58,22 +58,8 @@ static int mock_nested_iopf_handler(struct iopf_group *group)
 	return 0;
 }
 
-#ifdef HAVE_ATTACH_DEV_OLD
-static int mock_nested_attach_dev(struct iommu_domain *domain,
-				  struct device *dev, struct iommu_domain *old)
-#else
-static int mock_nested_attach_dev(struct iommu_domain *domain,
-				  struct device *dev)
-#endif
-{
-	struct mock_dev *mdev = dev_iommu_priv_get(dev);
-
-	WRITE_ONCE(mdev->rid_type, domain->type);
-	return 0;
-}
-
 static const struct iommu_domain_ops mock_nested_ops = {
-	.attach_dev = mock_nested_attach_dev,
+	.attach_dev = mock_attach_dev,
 };
 
 int mock_nested_cmd_attach(struct mock_file *mf, struct mock_iommu_cmd *cmd)
