@@ -72,11 +72,13 @@ static bool mock_kva_range(struct mm_struct *mm, unsigned long start)
 bool mock_kva_invalidate(struct mock_domain *md, struct mm_struct *mm,
 			 unsigned long start, unsigned long end)
 {
-	unsigned int us = min_t(unsigned int, READ_ONCE(kva_stall_us), MOCK_KVA_MAX_STALL_US);
+	unsigned int us;
 
 	if (!mock_kva_range(mm, start))
 		return false;
 	atomic_inc(&md->nr_kva_inval);
+	/* Only here: every user-range invalidation passes through too */
+	us = min_t(unsigned int, READ_ONCE(kva_stall_us), MOCK_KVA_MAX_STALL_US);
 	for (; us >= 1000; us -= 1000)
 		mdelay(1);
 	udelay(us);
